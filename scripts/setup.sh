@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs every Debian 12 package that building and testing excise needs.
+# Idempotent: apt-get skips what is already there. Run as root on a fresh machine.
+set -eu
+
+BUILD_PACKAGES="cmake ninja-build g++ clang clang-format libclang-rt-14-dev
+  libboost-filesystem1.74-dev libboost1.74-dev libfmt-dev libtomlplusplus-dev
+  doctest-dev libcli11-dev nlohmann-json3-dev libssl-dev"
+# Real things the end-to-end tests drive: dpkg-deb/dpkg, systemctl --root,
+# useradd --root, xattrs and ACLs, strace, namespaces (util-linux), python3.
+TEST_PACKAGES="dpkg passwd systemd attr acl strace util-linux python3 fakeroot
+  debootstrap e2fsprogs busybox-static"
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup.sh: run as root (it installs Debian packages)" >&2
+  exit 1
+fi
+
+missing=""
+for p in $BUILD_PACKAGES $TEST_PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq --no-install-recommends $missing
+fi
+echo "setup.sh: all build and test packages are installed"

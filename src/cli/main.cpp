@@ -1,0 +1,6 @@
+#include <iostream>
+
+int main() {
+  std::cout << "excise " EXCISE_VERSION "\n";
+  return 0;
+}

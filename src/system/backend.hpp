@@ -1,0 +1,45 @@
+// Every change excise makes to a machine goes through a Backend. The real one changes
+// things; the dry-run one changes nothing and reports what it would do; tests use fakes.
+// Reads are not here: they go through SafeRoot directly, the same in every backend.
+#pragma once
+
+#include <iosfwd>
+#include <memory>
+#include <string_view>
+
+#include "system/command.hpp"
+#include "system/safe_root.hpp"
+#include "system/tree.hpp"
+
+namespace excise::sys {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // False for dry-run: callers must not read back what they "wrote".
+  virtual bool writes() const = 0;
+
+  virtual void rename(const Dir& from, std::string_view from_name, const Dir& to,
+                      std::string_view to_name, RenameMode mode) = 0;
+  virtual void make_dir(const Dir& in, std::string_view name, const FileMeta& meta) = 0;
+  virtual void hard_link(const Dir& from, std::string_view from_name, const Dir& to,
+                         std::string_view to_name) = 0;
+  virtual void make_symlink(const Dir& in, std::string_view name, std::string_view target) = 0;
+  virtual void remove_file(const Dir& in, std::string_view name) = 0;
+  virtual void remove_empty_dir(const Dir& in, std::string_view name) = 0;
+  virtual void remove_tree(const Dir& in, std::string_view name) = 0;
+  virtual void copy_tree(const Dir& from, std::string_view from_name, const Dir& to,
+                         std::string_view to_name) = 0;
+  virtual void write_file(const Dir& in, std::string_view name, std::string_view content,
+                          const FileMeta& meta) = 0;
+  virtual void set_meta(const Dir& in, std::string_view name, const FileMeta& meta) = 0;
+  virtual void set_mode(const Dir& in, std::string_view name, std::uint32_t mode) = 0;
+  virtual void sync(const Dir& dir) = 0;
+  virtual CommandResult run(const Command& command) = 0;
+};
+
+std::unique_ptr<Backend> make_real_backend();
+// Writes one line per operation it would perform to `log`.
+std::unique_ptr<Backend> make_dry_run_backend(std::ostream& log);
+
+}  // namespace excise::sys
