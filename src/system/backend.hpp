@@ -34,6 +34,8 @@ class Backend {
                           const FileMeta& meta) = 0;
   virtual void set_meta(const Dir& in, std::string_view name, const FileMeta& meta) = 0;
   virtual void set_mode(const Dir& in, std::string_view name, std::uint32_t mode) = 0;
+  // Sets access and modification times; name "." means the directory itself.
+  virtual void set_times(const Dir& in, std::string_view name, Timespec atime, Timespec mtime) = 0;
   virtual void sync(const Dir& dir) = 0;
   virtual CommandResult run(const Command& command) = 0;
 };

@@ -1,0 +1,53 @@
+// An action removes one kind of thing and puts it back. The executor calls, for each
+// step: prepare (capture what undo needs: pre-images, quarantine names) -> journal
+// "begin" (durable) -> apply -> journal "done"; and for rollback: undo, newest first.
+// undo must be idempotent and must cope with a step that was interrupted anywhere
+// between "begin" and "done": it looks at the system and puts back only what is gone.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "excise/plan.hpp"
+#include "plan/target.hpp"
+
+namespace excise {
+
+using json = nlohmann::json;
+
+namespace sys {
+class SafeRoot;
+class Backend;
+}  // namespace sys
+class RunDir;
+
+struct ExecContext {
+  const sys::SafeRoot& root;
+  sys::Backend& backend;  // every change goes through it (dry-run changes nothing)
+  RunDir& run;            // quarantine and pre-image blobs of this run
+  const Target& target;
+  std::ostream& log;      // detail lines for people (stderr)
+  std::size_t seq = 0;    // the step being run, 1-based
+  // What the step wants said in the report: conflicts met, things already gone.
+  std::vector<std::string> notes;
+  bool changed = false;  // set by apply/undo when they changed something
+};
+
+class Action {
+ public:
+  virtual ~Action() = default;
+  virtual std::string_view name() const = 0;
+  virtual json prepare(const Step&, ExecContext&) const { return json::object(); }
+  // May update `undo` with what it learned while acting (it is journaled with "done").
+  virtual void apply(const Step& step, json& undo, ExecContext& context) const = 0;
+  virtual void undo(const Step& step, const json& undo, ExecContext& context) const = 0;
+};
+
+// Actions are registered next to the kinds (src/kinds/registry.cpp).
+const Action* find_action(std::string_view name);
+
+}  // namespace excise

@@ -1,0 +1,153 @@
+#include "exec/executor.hpp"
+
+#include <chrono>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "exec/fail_points.hpp"
+#include "exec/run_store.hpp"
+#include "excise/bytes.hpp"
+#include "excise/error.hpp"
+#include "plan/plan_json.hpp"
+
+namespace excise {
+namespace {
+
+std::string now_utc() {
+  const auto now = std::chrono::system_clock::now();
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(now)));
+}
+
+const Action& action_for(const Step& step) {
+  const Action* action = find_action(step.action);
+  if (action == nullptr) {
+    throw Error(Failure::input, "unknown action '" + step.action + "' (plan or journal from another excise?)");
+  }
+  return *action;
+}
+
+json notes_json(const std::vector<std::string>& notes) {
+  json out = json::array();
+  for (const auto& n : notes) out.push_back(encode_bytes(n));
+  return out;
+}
+
+// Runs one step's apply; journal failures propagate (the run must stop at once).
+StepResult run_step(const Step& step, std::size_t seq, ExecContext& context, Journal& journal) {
+  StepResult result{seq, step, "done", "", {}, false};
+  const Action& action = action_for(step);
+  context.seq = seq;
+  context.notes.clear();
+  context.changed = false;
+  json undo = action.prepare(step, context);
+  journal.append({{"type", "begin"}, {"seq", seq}, {"step", step_to_json(step)}, {"undo", undo}});
+  fail_point("step.before-act");
+  try {
+    action.apply(step, undo, context);
+  } catch (const Error& e) {
+    result.status = "failed";
+    result.message = e.what();
+    result.notes = context.notes;
+    journal.append({{"type", "failed"}, {"seq", seq}, {"error", encode_bytes(e.what())}});
+    return result;
+  }
+  fail_point("step.after-act");
+  result.notes = context.notes;
+  result.changed = context.changed;
+  journal.append({{"type", "done"},
+                  {"seq", seq},
+                  {"undo", undo},
+                  {"changed", context.changed},
+                  {"notes", notes_json(context.notes)}});
+  return result;
+}
+
+}  // namespace
+
+RunResult apply_plan(const Plan& plan, const std::string& command_line, ExecContext& context,
+                     Journal& journal, const StepListener& listener) {
+  RunResult run;
+  run.run_id = context.run.id();
+  run.command = "apply";
+  run.dry_run = !context.backend.writes();
+  journal.append({{"type", "run"},
+                  {"format", std::string(kJournalFormat)},
+                  {"version", kJournalVersion},
+                  {"run", context.run.id()},
+                  {"command", "apply"},
+                  {"command_line", encode_bytes(command_line)},
+                  {"tool_version", EXCISE_VERSION},
+                  {"root", encode_bytes(context.target.root_path)},
+                  {"started", now_utc()},
+                  {"plan", plan_to_json(plan)}});
+  const std::size_t total = plan.steps.size();
+  for (std::size_t i = 0; i < total; ++i) {
+    listener({i + 1, plan.steps[i], "started", "", {}, false}, total, true);
+    StepResult result = run_step(plan.steps[i], i + 1, context, journal);
+    listener(result, total, false);
+    run.changed = run.changed || result.changed;
+    run.steps.push_back(result);
+    if (result.status == "failed") {
+      run.ok = false;
+      run.error = "step " + std::to_string(i + 1) + " (" + plan.steps[i].action + " " +
+                  shown(plan.steps[i].target) + ") failed: " + result.message;
+      for (std::size_t j = i + 1; j < total; ++j) {
+        run.steps.push_back({j + 1, plan.steps[j], "not-started", "", {}, false});
+      }
+      break;
+    }
+  }
+  journal.append({{"type", "end"}, {"status", run.ok ? "applied" : "failed"}, {"ended", now_utc()}});
+  return run;
+}
+
+RunResult rollback_run(const RunState& state, ExecContext& context, Journal& journal,
+                       const StepListener& listener) {
+  RunResult run;
+  run.run_id = state.id;
+  run.command = "rollback";
+  run.dry_run = !context.backend.writes();
+  journal.append({{"type", "rollback-begin"}, {"started", now_utc()}});
+  const std::size_t total = state.steps.size();
+  for (auto it = state.steps.rbegin(); it != state.steps.rend(); ++it) {
+    const StepRecord& record = it->second;
+    if (record.undone) {
+      run.steps.push_back({record.seq, record.step, "skipped", "already undone", {}, false});
+      continue;
+    }
+    StepResult result{record.seq, record.step, "undone", "", {}, false};
+    listener(result, total, true);
+    context.seq = record.seq;
+    context.notes.clear();
+    context.changed = false;
+    journal.append({{"type", "undo-begin"}, {"seq", record.seq}});
+    fail_point("undo.before-act");
+    try {
+      action_for(record.step).undo(record.step, record.undo, context);
+    } catch (const Error& e) {
+      result.status = "undo-failed";
+      result.message = e.what();
+    }
+    result.notes = context.notes;
+    result.changed = context.changed;
+    run.changed = run.changed || context.changed;
+    if (result.status == "undo-failed") {
+      journal.append({{"type", "undo-failed"}, {"seq", record.seq}, {"error", encode_bytes(result.message)}});
+      run.ok = false;
+      run.error = "step " + std::to_string(record.seq) + " (" + record.step.action + " " +
+                  shown(record.step.target) + ") could not be undone: " + result.message;
+    } else {
+      journal.append({{"type", "undo-done"}, {"seq", record.seq}, {"notes", notes_json(result.notes)}});
+    }
+    listener(result, total, false);
+    run.steps.push_back(std::move(result));
+    if (!run.ok) break;  // keep the order: an older step may depend on this one
+  }
+  journal.append({{"type", "rollback-end"},
+                  {"status", run.ok ? "rolled-back" : "incomplete"},
+                  {"ended", now_utc()}});
+  return run;
+}
+
+}  // namespace excise

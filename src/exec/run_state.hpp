@@ -1,0 +1,55 @@
+// What a journal says about its run: which steps began, finished, failed, were undone,
+// and so what state the run is in. A pure function of the records.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "excise/plan.hpp"
+
+namespace excise {
+
+using json = nlohmann::json;
+
+enum class RunPhase {
+  applying,             // apply began and did not end: killed, or still running
+  applied,              // every step done
+  failed,               // a step failed; the journal says which
+  rolling_back,         // rollback began and did not end
+  rolled_back,          // every begun step undone
+  rollback_incomplete,  // rollback ended with steps it could not put back
+};
+std::string_view run_phase_name(RunPhase phase);
+
+struct StepRecord {
+  std::size_t seq = 0;
+  Step step;
+  json undo = json::object();  // the latest: from "done" if present, else from "begin"
+  bool done = false;
+  bool failed = false;
+  std::string error;
+  bool undone = false;
+  bool undo_failed = false;
+  std::string undo_error;
+};
+
+struct RunState {
+  std::string id;
+  std::string command;  // "apply"
+  std::string root;
+  std::string started;
+  std::vector<std::string> products;
+  std::size_t planned_steps = 0;
+  RunPhase phase = RunPhase::applying;
+  std::map<std::size_t, StepRecord> steps;  // every step that began, by seq
+  bool torn_tail = false;
+};
+
+// Throws Error(input) when the records do not make sense (a "done" without its "begin"...).
+RunState run_state(const std::vector<json>& records);
+
+}  // namespace excise

@@ -1,0 +1,62 @@
+// excise's state for one target root: <state>/lock and <state>/runs/<id>/ holding the
+// run's journal, its quarantine (q/) and pre-image blobs (blobs/). By default <state>
+// is <root>/var/lib/excise, reached through the root's SafeRoot so that a hostile image
+// cannot redirect it; --state-dir names another (host) directory.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exec/journal.hpp"
+#include "system/safe_root.hpp"
+
+namespace excise {
+
+namespace sys {
+class Backend;
+}
+
+class RunDir {
+ public:
+  // A run that exists on disk.
+  RunDir(std::string id, sys::Dir dir, sys::Dir quarantine, sys::Dir blobs);
+  // A dry run: nothing exists, every directory is a placeholder.
+  static RunDir placeholder(std::string id, const std::string& state_path);
+
+  const std::string& id() const { return id_; }
+  const sys::Dir& dir() const { return dir_; }
+  const sys::Dir& quarantine() const { return quarantine_; }
+
+  // Keeps `content` as blobs/<sha256>, durably, and returns the digest.
+  std::string put_blob(sys::Backend& backend, std::string_view content);
+  // Reads a blob back and checks its digest. Throws Error(input) when it is missing or damaged.
+  std::string get_blob(const std::string& digest) const;
+
+ private:
+  std::string id_;
+  sys::Dir dir_, quarantine_, blobs_;
+};
+
+class StateDir {
+ public:
+  // nullopt when the state directory does not exist and `create` is false.
+  static std::optional<StateDir> open(const sys::SafeRoot& root, const std::string& override_path,
+                                      bool create);
+  // Where it would be, for messages and dry-run placeholders.
+  static std::string location(const sys::SafeRoot& root, const std::string& override_path);
+
+  const sys::Dir& dir() const { return dir_; }
+  std::vector<std::string> run_ids() const;  // oldest first
+  RunDir create_run();
+  RunDir open_run(const std::string& id) const;  // throws Error(usage) for an unknown id
+  std::string journal_bytes(const std::string& id) const;
+
+ private:
+  explicit StateDir(sys::Dir dir) : dir_(std::move(dir)) {}
+  sys::Dir runs() const;
+  sys::Dir dir_;
+};
+
+}  // namespace excise
