@@ -22,8 +22,14 @@ using json = nlohmann::json;
 inline constexpr std::string_view kJournalFormat = "excise-journal";
 inline constexpr int kJournalVersion = 1;
 
-// One framed record, with its trailing newline.
+// One framed record, with its trailing newline. The record must be a JSON object whose
+// strings are valid UTF-8 (byte strings go through encode_bytes): anything else is a bug
+// and throws (std::invalid_argument, or nlohmann's type_error for a bad string).
 std::string frame_record(const json& record);
+
+// {"type":"run","format":"excise-journal","version":1}: the first record of every journal.
+// The executor adds the run's own fields (id, root, start time...).
+json journal_header();
 
 struct JournalRead {
   std::vector<json> records;  // every complete record that passed its check, in order
@@ -35,6 +41,11 @@ struct JournalRead {
   // the last good record may be trusted. Names the record number and byte offset.
   std::string corruption;
 };
+// Never returns a record that did not pass. A last line without its newline is a torn
+// tail, except when a complete record inside it passes its checksum and is followed by a
+// byte other than NUL where its newline belongs: that is a damaged newline, reported as
+// corruption, since calling it torn would silently drop a durable record. (NUL stays
+// torn: a crash can leave the last page unwritten, zeros under a size that covers it.)
 JournalRead parse_journal(std::string_view bytes);
 
 // Where the executor writes. Dry-run uses NullJournal.
@@ -52,14 +63,41 @@ class NullJournal : public Journal {
 };
 
 // Appends to `dir/name` (created 0600 if absent) with write + fdatasync per record.
+//
+// Opening: the name must be a regular file with one link, owned by us, not a symlink
+// (system/state_file.hpp). A created (or still empty) file gets an fsync of its directory, so
+// the file itself survives a crash. An existing journal is read first: if it ends in a
+// torn tail that tail is cut off (it was never durable, so nothing depended on it), so
+// that our first record does not glue onto it and turn into corruption; if it is corrupt,
+// the constructor throws Error(input) rather than append after records nobody can trust.
+// That is why the descriptor is O_RDWR | O_APPEND, not write-only.
+//
+// Appending: the first record of an empty journal must be a header (journal_header()).
+// Fail points "journal.before-write", "journal.after-write", "journal.after-sync".
+//
+// Failure: any failed write or fdatasync (or an injected one) throws
+// Error(system, "journal <path>: <what> failed: <strerror>") and poisons the object:
+// every later append throws at once without writing. An fsync failure is never retried,
+// because after one the kernel may already have marked the unwritten pages clean
+// (Rebello et al., ATC'20). A write that fails midway (ENOSPC, EFBIG, EIO after a short
+// write) leaves a partial last line; the file then ends in a torn tail, which
+// parse_journal ignores and the next FileJournal on the file cuts off. A record whose
+// framing throws (a bug) writes nothing and does not poison.
 class FileJournal : public Journal {
  public:
   FileJournal(const sys::Dir& dir, std::string_view name);
   void append(const json& record) override;
 
+  const std::string& path() const { return path_; }
+  bool poisoned() const { return poisoned_; }
+
  private:
+  void write_all(std::string_view bytes);
+
   sys::Fd fd_;
   std::string path_;
+  bool empty_ = true;  // no record yet: the next one must be the header
+  bool poisoned_ = false;
 };
 
 }  // namespace excise
