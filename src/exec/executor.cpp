@@ -71,16 +71,15 @@ RunResult apply_plan(const Plan& plan, const std::string& command_line, ExecCont
   run.run_id = context.run.id();
   run.command = "apply";
   run.dry_run = !context.backend.writes();
-  journal.append({{"type", "run"},
-                  {"format", std::string(kJournalFormat)},
-                  {"version", kJournalVersion},
-                  {"run", context.run.id()},
-                  {"command", "apply"},
-                  {"command_line", encode_bytes(command_line)},
-                  {"tool_version", EXCISE_VERSION},
-                  {"root", encode_bytes(context.target.root_path)},
-                  {"started", now_utc()},
-                  {"plan", plan_to_json(plan)}});
+  json header = journal_header();
+  header.update({{"run", context.run.id()},
+                 {"command", "apply"},
+                 {"command_line", encode_bytes(command_line)},
+                 {"tool_version", EXCISE_VERSION},
+                 {"root", encode_bytes(context.target.root_path)},
+                 {"started", now_utc()},
+                 {"plan", plan_to_json(plan)}});
+  journal.append(header);
   const std::size_t total = plan.steps.size();
   for (std::size_t i = 0; i < total; ++i) {
     listener({i + 1, plan.steps[i], "started", "", {}, false}, total, true);

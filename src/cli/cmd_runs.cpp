@@ -1,0 +1,63 @@
+// excise runs: every run recorded for the root, with its state.
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "exec/journal.hpp"
+#include "exec/run_state.hpp"
+#include "exec/run_store.hpp"
+#include "excise/bytes.hpp"
+#include "excise/error.hpp"
+#include "system/safe_root.hpp"
+
+namespace excise {
+
+int run_runs(const GlobalOptions& global) {
+  const sys::SafeRoot root = open_root(global);
+  const auto state = StateDir::open(root, global.state_dir, false);
+  nlohmann::json runs = nlohmann::json::array();
+  std::string text;
+  for (const auto& id : state ? state->run_ids() : std::vector<std::string>{}) {
+    const JournalRead read = parse_journal(state->journal_bytes(id));
+    nlohmann::json entry = {{"run", id}};
+    if (!read.corruption.empty() || read.records.empty()) {
+      entry["state"] = "damaged";
+      entry["problem"] = read.corruption.empty() ? "empty journal" : read.corruption;
+      text += fmt::format("{}  damaged: {}\n", id, entry["problem"].get<std::string>());
+      runs.push_back(entry);
+      continue;
+    }
+    const RunState run = run_state(read.records);
+    std::size_t done = 0, undone = 0;
+    for (const auto& [seq, step] : run.steps) {
+      done += step.done ? 1 : 0;
+      undone += step.undone ? 1 : 0;
+    }
+    std::string products;
+    for (const auto& p : run.products) products += (products.empty() ? "" : ",") + p;
+    entry.update({{"command", run.command},
+                  {"state", std::string(run_phase_name(run.phase))},
+                  {"started", run.started},
+                  {"planned_steps", run.planned_steps},
+                  {"steps_done", done},
+                  {"steps_undone", undone},
+                  {"products", run.products}});
+    runs.push_back(entry);
+    text += fmt::format("{}  {:<20} {} steps done of {}, {} undone  {}  {}\n", id,
+                        run_phase_name(run.phase), done, run.planned_steps, undone, run.started,
+                        products);
+  }
+  if (global.format == OutputFormat::json) {
+    print_json({{"format", "excise-runs"}, {"format_version", 1}, {"root", encode_bytes(root.path())},
+                {"runs", runs}, {"changed", false}});
+  } else if (runs.empty()) {
+    std::cout << "no runs recorded for " << shown(root.path()) << "\n";
+  } else {
+    std::cout << text;
+  }
+  return 0;
+}
+
+}  // namespace excise

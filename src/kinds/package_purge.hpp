@@ -1,0 +1,9 @@
+#pragma once
+
+#include "exec/action.hpp"
+
+namespace excise {
+
+const Action& package_purge_action();
+
+}  // namespace excise

@@ -1,0 +1,238 @@
+#include "kinds/package_snapshot.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "exec/run_store.hpp"
+#include "excise/bytes.hpp"
+#include "excise/error.hpp"
+#include "system/backend.hpp"
+#include "system/dpkg_root.hpp"
+#include "system/dpkg_splice.hpp"
+#include "system/safe_root.hpp"
+
+namespace excise {
+namespace {
+
+using sys::Dir;
+
+json meta_json(const sys::FileMeta& meta) {
+  json xattrs = json::array();
+  for (const auto& [name, value] : meta.xattrs) xattrs.push_back({encode_bytes(name), encode_bytes(value)});
+  return {{"mode", meta.mode},   {"uid", meta.uid},
+          {"gid", meta.gid},     {"atime", {meta.atime.sec, meta.atime.nsec}},
+          {"mtime", {meta.mtime.sec, meta.mtime.nsec}}, {"xattrs", xattrs}};
+}
+
+sys::FileMeta meta_from_json(const json& j) {
+  sys::FileMeta meta;
+  meta.mode = j.at("mode");
+  meta.uid = j.at("uid");
+  meta.gid = j.at("gid");
+  meta.atime = {j.at("atime")[0], j.at("atime")[1]};
+  meta.mtime = {j.at("mtime")[0], j.at("mtime")[1]};
+  for (const auto& x : j.at("xattrs")) {
+    meta.xattrs.emplace_back(decode_bytes(x[0].get<std::string>()), decode_bytes(x[1].get<std::string>()));
+  }
+  return meta;
+}
+
+Dir snapshot_dir(ExecContext& context, bool create) {
+  const Dir& q = context.run.quarantine();
+  const std::string name = std::to_string(context.seq);
+  if (!q.is_open()) return Dir::placeholder(q.child_path(name));
+  if (create && !q.stat_at(name)) {
+    sys::FileMeta meta;
+    meta.mode = 0700;
+    context.backend.make_dir(q, name, meta);
+  }
+  if (!context.backend.writes() && !q.stat_at(name)) return Dir::placeholder(q.child_path(name));
+  return q.dir_at(name);
+}
+
+Dir admin_dir(const ExecContext& context) {
+  auto admin = context.root.open_dir(sys::kDpkgAdminDir);
+  if (!admin) throw Error(Failure::system, "the root has no dpkg database at " + std::string(sys::kDpkgAdminDir));
+  return *admin;
+}
+
+const sys::DpkgPackage* find_package(const sys::DpkgDatabase& db, const PackageRef& ref) {
+  const auto index = db.find(ref.name, ref.arch);
+  return index ? &db.packages()[*index] : nullptr;
+}
+
+std::vector<std::string> listed_paths(const Dir& info, const std::string& list_name) {
+  if (!info.stat_at(list_name)) return {};
+  return sys::parse_list_file(info.read_at(list_name));
+}
+
+// Directories dpkg itself writes in while removing a package; their times go back too.
+constexpr const char* kAdminSubdirs[] = {"", "info", "updates", "triggers"};
+
+}  // namespace
+
+PackageRef package_ref_of(const Step& step) {
+  return {step.params.at("package").get<std::string>(), step.params.value("arch", std::string())};
+}
+
+json take_package_snapshot(const PackageRef& ref, ExecContext& context) {
+  const Dir admin = admin_dir(context);
+  const auto db = sys::load_dpkg_database(context.root);
+  const sys::DpkgPackage* package = db ? find_package(*db, ref) : nullptr;
+  if (package == nullptr || !package->present()) return json::object();  // nothing to keep
+  const auto index = *db->find(ref.name, ref.arch);
+  const Dir info = admin.dir_at("info");
+  const sys::InfoFormat format = sys::dpkg_info_format(admin);
+
+  json undo;
+  const std::string status = admin.read_at("status");
+  undo["status_before"] = context.run.put_blob(context.backend, status);
+  undo["status_meta"] = meta_json(admin.meta_at("status"));
+  if (admin.stat_at("status-old")) {
+    undo["status_old_before"] = context.run.put_blob(context.backend, admin.read_at("status-old"));
+    undo["status_old_meta"] = meta_json(admin.meta_at("status-old"));
+  }
+  undo["stanza"] = encode_bytes(db->stanza(index).bytes());
+
+  json info_files = json::array();
+  for (const auto& name : sys::dpkg_info_files(info, *package, format)) {
+    info_files.push_back({{"name", encode_bytes(name)},
+                          {"blob", context.run.put_blob(context.backend, info.read_at(name))},
+                          {"meta", meta_json(info.meta_at(name))}});
+  }
+  undo["info"] = info_files;
+
+  json admin_times = json::array();
+  for (const char* sub : kAdminSubdirs) {
+    const std::string path = std::string(sys::kDpkgAdminDir) + (*sub ? "/" : "") + sub;
+    if (const auto dir = context.root.open_dir(path)) admin_times.push_back({{"path", path}, {"meta", meta_json(admin.meta_at(*sub ? sub : "."))}});
+  }
+  undo["admin_dirs"] = admin_times;
+
+  // The package's own files: a hard link each, so dpkg's unlink leaves the inode to us.
+  const Dir keep = snapshot_dir(context, true);
+  json dirs = json::array();
+  json files = json::array();
+  std::size_t n = 0;
+  for (const auto& path : listed_paths(info, sys::info_file_name(*package, "list", format))) {
+    if (path == "/") continue;
+    const auto resolved = context.root.resolve(path);
+    if (!resolved || !resolved->stat) continue;  // listed but not on disk: nothing to keep
+    const sys::FileMeta meta = resolved->parent.meta_at(resolved->name);
+    if (resolved->stat->is_dir()) {
+      dirs.push_back({{"path", encode_bytes(path)}, {"meta", meta_json(meta)}});
+      continue;
+    }
+    const std::string qname = "f" + std::to_string(++n);
+    try {
+      context.backend.hard_link(resolved->parent, resolved->name, keep, qname);
+    } catch (const sys::CrossDevice&) {
+      context.backend.copy_tree(resolved->parent, resolved->name, keep, qname);
+    }
+    files.push_back({{"path", encode_bytes(path)},
+                     {"qname", qname},
+                     {"dev", resolved->stat->dev},
+                     {"ino", resolved->stat->ino},
+                     {"meta", meta_json(meta)}});
+  }
+  context.backend.sync(keep);
+  const json manifest = {{"dirs", dirs}, {"files", files}};
+  undo["manifest"] = context.run.put_blob(context.backend, manifest.dump());
+  return undo;
+}
+
+void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecContext& context) {
+  if (!undo.contains("manifest")) return;  // the package was not there to begin with
+  sys::Backend& backend = context.backend;
+  const Dir admin = admin_dir(context);
+  const sys::DpkgLock lock(admin);
+  const std::string stanza = decode_bytes(undo.at("stanza").get<std::string>());
+
+  const json manifest = json::parse(context.run.get_blob(undo.at("manifest")));
+  // Directories, parents first.
+  std::vector<std::pair<std::string, json>> dirs;
+  for (const auto& d : manifest.at("dirs")) dirs.emplace_back(decode_bytes(d.at("path")), d.at("meta"));
+  std::sort(dirs.begin(), dirs.end());
+  for (const auto& [path, meta] : dirs) {
+    const auto resolved = context.root.resolve(path);
+    if (!resolved) {
+      context.notes.push_back("cannot recreate " + path + ": its parent is gone");
+      continue;
+    }
+    if (!resolved->stat) {
+      backend.make_dir(resolved->parent, resolved->name, meta_from_json(meta));
+      context.changed = true;
+    }
+  }
+  // Files: move each kept inode back unless something else took its place.
+  const Dir keep = snapshot_dir(context, false);
+  for (const auto& f : manifest.at("files")) {
+    const std::string path = decode_bytes(f.at("path"));
+    const std::string qname = f.at("qname");
+    if (keep.is_open() && !keep.stat_at(qname)) continue;  // already back
+    const auto resolved = context.root.resolve(path);
+    if (!resolved) {
+      context.notes.push_back("cannot put back " + path + ": its parent is gone");
+      continue;
+    }
+    if (resolved->stat) {
+      if (resolved->stat->dev == f.at("dev") && resolved->stat->ino == f.at("ino")) {
+        backend.remove_file(keep, qname);  // dpkg never removed it: drop our extra link
+      } else {
+        context.notes.push_back("not put back: " + path + " exists again and was not overwritten");
+      }
+      continue;
+    }
+    backend.rename(keep, qname, resolved->parent, resolved->name, sys::RenameMode::noreplace);
+    backend.set_meta(resolved->parent, resolved->name, meta_from_json(f.at("meta")));
+    context.changed = true;
+  }
+  // info/ files, byte for byte with their metadata.
+  const Dir info = admin.dir_at("info");
+  for (const auto& i : undo.at("info")) {
+    const std::string name = decode_bytes(i.at("name"));
+    const std::string content = context.run.get_blob(i.at("blob"));
+    if (info.stat_at(name) && info.read_at(name) == content) continue;
+    backend.write_file(info, name, content, meta_from_json(i.at("meta")));
+    context.changed = true;
+  }
+  // The status file: whole as it was when nothing else changed it since; else splice.
+  const std::string current = admin.read_at("status");
+  const std::string after = undo.value("status_after", std::string());
+  if (!after.empty() && sha256_hex(current) == after) {
+    backend.write_file(admin, "status", context.run.get_blob(undo.at("status_before")),
+                       meta_from_json(undo.at("status_meta")));
+    if (undo.contains("status_old_before")) {
+      backend.write_file(admin, "status-old", context.run.get_blob(undo.at("status_old_before")),
+                         meta_from_json(undo.at("status_old_meta")));
+    }
+    context.changed = true;
+  } else {
+    const auto db = sys::load_dpkg_database(context.root);
+    const sys::DpkgPackage* package = db ? find_package(*db, ref) : nullptr;
+    if (package == nullptr || !package->present()) {
+      std::string text = current;
+      if (package != nullptr) text = sys::remove_stanza(text, ref.name, ref.arch).text;  // not-installed leftover
+      sys::FileMeta meta = admin.meta_at("status");
+      backend.write_file(admin, "status", sys::insert_stanza(text, stanza), meta);
+      context.notes.push_back("the status file changed since apply: the package's entry was spliced back");
+      context.changed = true;
+    }
+  }
+  // Times of every directory dpkg touched, deepest first, then the admin directories.
+  for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
+    if (const auto resolved = context.root.resolve(it->first); resolved && resolved->stat && resolved->stat->is_dir()) {
+      const sys::FileMeta meta = meta_from_json(it->second);
+      backend.set_times(resolved->parent, resolved->name, meta.atime, meta.mtime);
+    }
+  }
+  for (const auto& a : undo.at("admin_dirs")) {
+    if (const auto dir = context.root.open_dir(a.at("path").get<std::string>())) {
+      const sys::FileMeta meta = meta_from_json(a.at("meta"));
+      backend.set_times(*dir, ".", meta.atime, meta.mtime);
+    }
+  }
+}
+
+}  // namespace excise
