@@ -8,10 +8,10 @@ See tests/e2e/README.md.
 """
 
 from ._util import ToolError, make_temp_dir, remove_temp_dir, run_tool, show
-from .acl import decode_acl, encode_acl
+from .acl import ACCESS as ACL_ACCESS, DEFAULT as ACL_DEFAULT, decode_acl, encode_acl
 from .debbuild import Deb, File, build_deb, unit_text
 from .globs import Matcher
-from .manifest import Difference, Entry, Manifest, assert_same, compare, record
+from .manifest import Difference, Entry, Manifest, assert_same, compare, format_time, record
 from .roots import Root, make_root
 from .runner import (Result, excise_argv, excise_bin, have_excise, parse_json, require_excise,
                      run, run_and_kill, run_excise)
@@ -21,10 +21,10 @@ from .views import accounts, diff_views, dpkg_packages, snapshot, unit_files, un
 
 __all__ = [
     "ToolError", "make_temp_dir", "remove_temp_dir", "run_tool", "show",
-    "decode_acl", "encode_acl",
+    "ACL_ACCESS", "ACL_DEFAULT", "decode_acl", "encode_acl",
     "Deb", "File", "build_deb", "unit_text",
     "Matcher",
-    "Difference", "Entry", "Manifest", "assert_same", "compare", "record",
+    "Difference", "Entry", "Manifest", "assert_same", "compare", "format_time", "record",
     "Root", "make_root",
     "Result", "excise_argv", "excise_bin", "have_excise", "parse_json", "require_excise",
     "run", "run_and_kill", "run_excise",

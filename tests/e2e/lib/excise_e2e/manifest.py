@@ -53,7 +53,7 @@ class Entry:
     def line(self) -> str:
         """One line per entry, for dumps and debugging."""
         parts = [show(self.path), self.type, f"{self.mode:04o}", f"{self.uid}:{self.gid}",
-                 _fmt_time(self.mtime)]
+                 format_time(self.mtime)]
         if self.type == "file":
             parts += [str(self.size), self.content[:16]]
         if self.target is not None:
@@ -221,7 +221,7 @@ def record(root, exclude=(), *, views: bool = True) -> Manifest:
 
 # -- comparing ---------------------------------------------------------------------------
 
-def _fmt_time(ns: int) -> str:
+def format_time(ns: int) -> str:
     t = datetime.datetime.fromtimestamp(ns // 1_000_000_000, datetime.timezone.utc)
     return t.strftime("%Y-%m-%dT%H:%M:%S") + f".{ns % 1_000_000_000:09d}Z"
 
@@ -245,7 +245,7 @@ def _fmt(fld: str, v) -> str:
     if fld == "mode":
         return f"{v:04o}"
     if fld == "mtime":
-        return _fmt_time(v)
+        return format_time(v)
     if fld == "content":
         return "sha256 " + v[:16]
     if fld == "target":

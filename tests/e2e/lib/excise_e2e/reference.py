@@ -31,7 +31,8 @@ def reference_apply(sc: Scenario) -> None:
             os.unlink(h)
     for u in sc.users:
         run_tool(["userdel", "--root", r.path, u])
-    present = {line.split(":", 1)[0] for line in open(os.path.join(r.path, "etc/group"))}
+    with open(os.path.join(r.path, "etc/group"), encoding="utf-8") as f:
+        present = {line.split(":", 1)[0] for line in f}
     for g in sc.groups:
         if g in present:
             run_tool(["groupdel", "--root", r.path, g])

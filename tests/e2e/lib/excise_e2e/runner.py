@@ -154,5 +154,7 @@ def run_and_kill(argv: list[str], *, after: float | None = None, when=None,
     proc.wait()
     for t in threads:
         t.join()
+    proc.stdout.close()
+    proc.stderr.close()
     return Result(list(argv), proc.returncode, bytes(bufs["out"]), bytes(bufs["err"]),
                   time.monotonic() - t0, killed=killed and proc.returncode == -signal.SIGKILL)
