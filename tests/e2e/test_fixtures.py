@@ -132,9 +132,10 @@ class ScenarioTest(WithTemp):
     def test_reference_apply_meets_expectations(self):
         """A hand-made apply with the real tools reaches exactly the expected state, so
         the scenario's expectations are consistent; and a harmed decoy is caught."""
-        for scripts in ("run", "skip"):
-            with self.subTest(scripts=scripts):
-                sc = make_fake_product(os.path.join(self.tmp, "ref-" + scripts), scripts)
+        for scripts, merged in (("run", False), ("skip", False), ("run", True)):
+            with self.subTest(scripts=scripts, merged_usr=merged):
+                sc = make_fake_product(os.path.join(self.tmp, f"ref-{scripts}-{merged}"), scripts,
+                                       merged_usr=merged)
                 before = record(sc.root.path)
                 reference_apply(sc)
                 after = record(sc.root.path)

@@ -83,8 +83,17 @@ def parse_json(text: str, what: str = "output"):
                              f"...{text[lo:e.pos + 80]}...") from None
 
 
+# Passed through from the test's environment: sanitizer and coverage settings.
+PASS_THROUGH = ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS", "MSAN_OPTIONS",
+                "LLVM_PROFILE_FILE", "GCOV_PREFIX", "GCOV_PREFIX_STRIP")
+
+
 def _env(env: dict[str, str] | None) -> dict[str, str]:
-    return tool_env(env)
+    """A clean environment (LC_ALL=C, fixed PATH, TZ=UTC, HOME=/root), the pass-through
+    variables, then `env`."""
+    base = {k: os.environ[k] for k in PASS_THROUGH if k in os.environ}
+    base.update(env or {})
+    return tool_env(base)
 
 
 def _stdin(stdin) -> bytes | None:

@@ -166,7 +166,16 @@ class Scenario:
                                        # untouched if scripts=skip
     odd_names: list[bytes]             # hostile-named leftovers (all under /opt/acme/data)
     deb_paths: dict[str, str] = field(default_factory=dict)
+    merged_usr: bool = False
     build_seconds: float = 0.0
+
+    def physical(self, path: bytes) -> bytes:
+        """The path as a manifest records it: on a merged-/usr root, /lib/x is /usr/lib/x."""
+        if self.merged_usr:
+            for top in (b"/bin/", b"/sbin/", b"/lib/"):
+                if path.startswith(top):
+                    return b"/usr" + path
+        return path
 
     # -- expectations after `excise apply` ---------------------------------------------
     def removed(self) -> list[bytes]:
@@ -183,8 +192,9 @@ class Scenario:
         removed() (and the mtime of their parent directories), the records of the run
         (RUN_RECORDS, RUN_RECORD_PARENTS) and the product's own packages, units and
         accounts in the views. `exclude`/`ignore` as in compare()."""
-        gone = Matcher([p.decode("utf-8", "surrogateescape") + "/**" for p in self.removed()])
-        parents = {os.path.dirname(p) for p in self.removed()} | set(RUN_RECORD_PARENTS)
+        removed = [self.physical(p) for p in self.removed()]
+        gone = Matcher([p.decode("utf-8", "surrogateescape") + "/**" for p in removed])
+        parents = {os.path.dirname(p) for p in removed} | set(RUN_RECORD_PARENTS)
         diffs = compare(before, after, exclude=RUN_RECORDS + list(exclude), ignore=ignore)
         mine = ({f"package {p}:" for p in self.packages}
                 | {f"unit {u}:" for u in self.units + self.unit_aliases}
@@ -377,4 +387,5 @@ def make_fake_product(tmp: str, scripts: str = "run", *, merged_usr: bool = Fals
                  b"/usr/share/doc/acme-shared-config"],
         conflicts=[b"/etc/acme-shared.conf"],
         script_effects=[b"/var/lib/acme"],
-        odd_names=odd, deb_paths=debs, build_seconds=time.monotonic() - t0)
+        odd_names=odd, deb_paths=debs, merged_usr=merged_usr,
+        build_seconds=time.monotonic() - t0)
