@@ -455,6 +455,27 @@ class TempDirTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             remove_temp_dir("/tmp")
 
+    @unittest.skipUnless(os.geteuid() == 0, "needs root (mount, chattr)")
+    def test_removal_does_not_follow_bind_mounts(self):
+        """A bind mount left under a temp dir is unmounted, not emptied; an immutable
+        file does not stop the removal."""
+        outside = make_temp_dir()
+        self.addCleanup(remove_temp_dir, outside, force=True)
+        with open(os.path.join(outside, "precious"), "w") as f:
+            f.write("keep")
+        tmp = make_temp_dir()
+        mnt = os.path.join(tmp, "mnt")
+        os.mkdir(mnt)
+        run_tool(["mount", "--bind", outside, mnt])
+        self.addCleanup(lambda: os.path.ismount(mnt) and run_tool(["umount", "-l", mnt]))
+        with open(os.path.join(tmp, "sticky"), "w") as f:
+            f.write("x")
+        run_tool(["chattr", "+i", os.path.join(tmp, "sticky")])
+        remove_temp_dir(tmp, force=True)
+        self.assertFalse(os.path.exists(tmp))
+        with open(os.path.join(outside, "precious")) as f:
+            self.assertEqual(f.read(), "keep")
+
 
 def tearDownModule():
     for line in TIMINGS:

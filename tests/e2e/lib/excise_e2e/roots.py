@@ -243,7 +243,7 @@ def make_root(path: str, *, merged_usr: bool = False) -> Root:
     # dpkg admin dir, with the files dpkg would otherwise create on first use.
     for sub in ("info", "updates", "triggers", "alternatives"):
         d(f"var/lib/dpkg/{sub}")
-    for rel, mode in (("status", 0o644), ("available", 0o644), ("lock", 0o640),
+    for rel, mode in (("status", 0o644), ("status-old", 0o644), ("available", 0o644), ("lock", 0o640),
                       ("lock-frontend", 0o640), ("triggers/Lock", 0o600),
                       ("triggers/Unincorp", 0o644)):
         _write(f"{R}/var/lib/dpkg/{rel}", "", mode)
