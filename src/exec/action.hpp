@@ -6,6 +6,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,9 @@ struct ExecContext {
   // What the step wants said in the report: conflicts met, things already gone.
   std::vector<std::string> notes;
   bool changed = false;  // set by apply/undo when they changed something
+  // What a step keeps from prepare to apply (a lock it took to read pre-images that must
+  // still hold when it writes). The executor drops it when the step ends.
+  std::shared_ptr<void> held;
 };
 
 class Action {

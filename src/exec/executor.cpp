@@ -40,6 +40,10 @@ StepResult run_step(const Step& step, std::size_t seq, ExecContext& context, Jou
   context.seq = seq;
   context.notes.clear();
   context.changed = false;
+  struct DropHeld {
+    ExecContext& c;
+    ~DropHeld() { c.held.reset(); }
+  } drop_held{context};
   json undo = action.prepare(step, context);
   journal.append({{"type", "begin"}, {"seq", seq}, {"step", step_to_json(step)}, {"undo", undo}});
   fail_point("step.before-act");

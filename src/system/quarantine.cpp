@@ -14,60 +14,72 @@ FileMeta private_file_meta() {
   return meta;
 }
 
-// A set-id file that has other names outside the tree would stay usable through them:
-// clear the bits before the banned name goes (dpkg's secure_unlink does the same).
-void clear_setid(const SafeRoot& root, Backend& backend, const std::string& path,
-                 QuarantineRecord& record) {
-  const auto resolved = root.resolve(path);
-  if (!resolved || !resolved->stat) return;
-  const Stat& st = *resolved->stat;
-  if (!st.is_regular() || (st.mode & 06000) == 0 || st.nlink < 2) return;
-  record.cleared_setid.emplace_back(path, st.permissions());
-  backend.set_mode(resolved->parent, resolved->name, st.permissions() & ~06000u);
+void check_identity(const std::string& path, const Stat& st, const std::optional<Stat>& expected) {
+  if (expected && !expected->same_object(st)) {
+    throw Error(Failure::refused,
+                fmt::format("{} is not what the plan saw (was {}:{}, now {}); run plan again",
+                            shown(path), expected->dev, expected->ino, identity(st)));
+  }
+}
+
+bool setid_with_other_links(const Stat& st) {
+  return st.is_regular() && (st.mode & 06000) != 0 && st.nlink > 1;
 }
 
 }  // namespace
 
-std::string copy_marker(const std::string& qname) { return qname + ".copied"; }
+std::string copy_started_marker(const std::string& qname) { return qname + ".copying"; }
+std::string copy_done_marker(const std::string& qname) { return qname + ".copied"; }
 
-bool quarantine_path(const SafeRoot& root, Backend& backend, const Dir& quarantine,
-                     const std::string& path, const std::string& qname,
-                     const std::optional<Stat>& expected, QuarantineRecord& record) {
+std::optional<QuarantineRecord> inspect_for_quarantine(const SafeRoot& root, const std::string& path,
+                                                       const std::string& qname,
+                                                       const std::optional<Stat>& expected) {
   const auto resolved = root.resolve(path);
-  if (!resolved || !resolved->stat) return false;
+  if (!resolved || !resolved->stat) return std::nullopt;
   const Stat& st = *resolved->stat;
-  if (expected && !expected->same_object(st)) {
-    throw Error(Failure::refused,
-                fmt::format("{} is not what the plan saw (was {}, now {}); run plan again",
-                            shown(path), identity(*expected), identity(st)));
-  }
+  check_identity(path, st, expected);
+  QuarantineRecord record;
   record.path = path;
   record.qname = qname;
   const Stat parent = resolved->parent.stat();
   record.parent_atime = parent.atime;
   record.parent_mtime = parent.mtime;
-
   if (st.is_dir()) {
-    const TreeSummary summary = walk_tree(resolved->parent, resolved->name,
-                                          [](const TreeEntry&) { return true; });
+    const TreeSummary summary = walk_tree(resolved->parent, resolved->name, [&](const TreeEntry& e) {
+      // A set-id file that has other names outside the tree would stay usable through
+      // them: its bits are cleared before the banned name goes (dpkg's secure_unlink).
+      if (setid_with_other_links(e.stat)) record.cleared_setid.emplace_back(e.path, e.stat.permissions());
+      return true;
+    });
     if (!summary.mount_points.empty()) {
       throw Error(Failure::refused, fmt::format("{} contains a mount point ({}); excise does not "
                                                 "remove across mounts: unmount it first",
                                                 shown(path), shown(summary.mount_points.front())));
     }
-    for (const auto& p : summary.setid_hardlinks) clear_setid(root, backend, p, record);
-  } else {
-    clear_setid(root, backend, path, record);
+  } else if (setid_with_other_links(st)) {
+    record.cleared_setid.emplace_back(path, st.permissions());
   }
+  return record;
+}
 
+bool quarantine_path(const SafeRoot& root, Backend& backend, const Dir& quarantine,
+                     const std::optional<Stat>& expected, QuarantineRecord& record) {
+  const auto resolved = root.resolve(record.path);
+  if (!resolved || !resolved->stat) return false;
+  check_identity(record.path, *resolved->stat, expected);
+  for (const auto& [path, mode] : record.cleared_setid) {
+    const auto file = root.resolve(path);
+    if (file && file->stat && file->stat->is_regular()) backend.set_mode(file->parent, file->name, mode & ~06000u);
+  }
   try {
-    backend.rename(resolved->parent, resolved->name, quarantine, qname, RenameMode::noreplace);
+    backend.rename(resolved->parent, resolved->name, quarantine, record.qname, RenameMode::noreplace);
   } catch (const CrossDevice&) {
-    // Copy first and mark the copy complete (durably) before removing anything, so an
-    // interruption leaves either the whole original or the whole copy.
+    // Mark the copy started, copy, mark it complete (durably), and only then remove the
+    // original: an interruption leaves the whole original or the whole copy.
     record.by_copy = true;
-    backend.copy_tree(resolved->parent, resolved->name, quarantine, qname);
-    backend.write_file(quarantine, copy_marker(qname), "", private_file_meta());
+    backend.write_file(quarantine, copy_started_marker(record.qname), "", private_file_meta());
+    backend.copy_tree(resolved->parent, resolved->name, quarantine, record.qname);
+    backend.write_file(quarantine, copy_done_marker(record.qname), "", private_file_meta());
     backend.sync(quarantine);
     backend.remove_tree(resolved->parent, resolved->name);
   }
@@ -78,35 +90,42 @@ bool quarantine_path(const SafeRoot& root, Backend& backend, const Dir& quaranti
 
 bool restore_path(const SafeRoot& root, Backend& backend, const Dir& quarantine,
                   const QuarantineRecord& record) {
-  if (!quarantine.stat_at(record.qname)) return false;  // never moved, or already back
+  const bool started = quarantine.stat_at(copy_started_marker(record.qname)).has_value();
+  const bool copied = quarantine.stat_at(copy_done_marker(record.qname)).has_value();
+  auto drop_markers = [&] {
+    if (started) backend.remove_file(quarantine, copy_started_marker(record.qname));
+    if (copied) backend.remove_file(quarantine, copy_done_marker(record.qname));
+  };
+  const bool held = quarantine.stat_at(record.qname).has_value();
+  if (started && !copied) {
+    // Interrupted while copying: the original was never touched. Drop the partial copy.
+    if (held) backend.remove_tree(quarantine, record.qname);
+    drop_markers();
+    return false;
+  }
+  if (!held) return false;  // never moved, or already back
   const auto resolved = root.resolve(record.path);
   if (!resolved) {
     throw Error(Failure::refused, fmt::format("cannot put back {}: its parent directory is gone; "
                                               "recreate it and run rollback again",
                                               shown(record.path)));
   }
-  const bool copy_complete = quarantine.stat_at(copy_marker(record.qname)).has_value();
-  if (record.by_copy && !copy_complete) {
-    // Interrupted while copying: the original was never touched. Drop the partial copy.
-    backend.remove_tree(quarantine, record.qname);
-    return false;
-  }
   if (resolved->stat) {
-    if (!(record.by_copy && copy_complete)) {
+    if (!copied) {
       throw Error(Failure::refused,
                   fmt::format("cannot put back {}: something is there again (a {}); it was not "
                               "overwritten: move it away and run rollback again",
                               shown(record.path), file_type_name(resolved->stat->type())));
     }
-    // Interrupted while removing the original after a complete copy: what is left of
-    // it is a subset of the copy. Replace it with the copy.
+    // Interrupted while removing the original after a complete copy: what is left of it
+    // is a subset of the copy. Replace it with the copy.
     backend.remove_tree(resolved->parent, resolved->name);
   }
-  if (record.by_copy) {
+  if (copied) {
     backend.copy_tree(quarantine, record.qname, resolved->parent, resolved->name);
     backend.sync(resolved->parent);
     backend.remove_tree(quarantine, record.qname);
-    backend.remove_file(quarantine, copy_marker(record.qname));
+    drop_markers();
   } else {
     backend.rename(quarantine, record.qname, resolved->parent, resolved->name, RenameMode::noreplace);
   }

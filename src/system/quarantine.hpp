@@ -26,20 +26,27 @@ struct QuarantineRecord {
   std::vector<std::pair<std::string, std::uint32_t>> cleared_setid;
 };
 
-// The marker that says a copy finished and removing the original began.
-std::string copy_marker(const std::string& qname);
+// Markers in the quarantine directory that tell an interrupted copy from a finished one.
+std::string copy_started_marker(const std::string& qname);
+std::string copy_done_marker(const std::string& qname);
 
-// Moves root:path into `quarantine`/qname. Returns false (and changes nothing) when the
-// path does not exist. When `expected` is given, the object must be that one (same
-// device and inode): otherwise throws Error(refused) (it changed since the plan).
-// Refuses trees that contain a mount point.
+// Looks at root:path before anything changes: the parent's times and the set-id files
+// that will lose their bits, so that all of it can be journaled before acting. nullopt
+// when the path does not exist. When `expected` is given, the object must be that one
+// (same device and inode), else Error(refused): it changed since the plan. Refuses trees
+// that contain a mount point.
+std::optional<QuarantineRecord> inspect_for_quarantine(const SafeRoot& root, const std::string& path,
+                                                       const std::string& qname,
+                                                       const std::optional<Stat>& expected);
+
+// Moves root:path into `quarantine`/record.qname, as inspected. Returns false (and changes
+// nothing) when the path is gone by now. Sets record.by_copy when it had to copy.
 bool quarantine_path(const SafeRoot& root, Backend& backend, const Dir& quarantine,
-                     const std::string& path, const std::string& qname,
                      const std::optional<Stat>& expected, QuarantineRecord& record);
 
 // Puts a quarantined object back where it was, with its parent's times. Idempotent: does
-// nothing when the quarantine no longer holds it. Throws Error(refused) when the place is
-// taken or its parent directory is gone.
+// nothing when the quarantine no longer holds it; finishes or undoes an interrupted copy.
+// Throws Error(refused) when the place is taken or its parent directory is gone.
 // Returns true when it moved something back.
 bool restore_path(const SafeRoot& root, Backend& backend, const Dir& quarantine,
                   const QuarantineRecord& record);

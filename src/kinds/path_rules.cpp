@@ -1,0 +1,149 @@
+#include "kinds/path_rules.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "excise/bytes.hpp"
+#include "kinds/glob_expand.hpp"
+#include "kinds/user.hpp"
+#include "plan/detect_context.hpp"
+#include "plan/ordering.hpp"
+#include "playbook/protected_paths.hpp"
+#include "system/dpkg_database.hpp"
+#include "system/safe_root.hpp"
+
+namespace excise {
+namespace {
+
+std::set<std::string> removed_users(const DetectContext& context) {
+  std::set<std::string> users;
+  for (const auto& playbook : context.playbooks()) {
+    for (const auto& artifact : playbook.artifacts) {
+      if (artifact.kind != "user") continue;
+      for (const auto& name : static_cast<const UserSpec&>(*artifact.spec).names) users.insert(name.value);
+    }
+  }
+  return users;
+}
+
+}  // namespace
+
+PathRules::PathRules(DetectContext& context) : context_(context) {
+  const auto removed = removed_users(context);
+  const auto& accounts = context.accounts();
+  std::set<std::string> skip;
+  for (const auto& user : accounts.users()) {
+    if (removed.count(user.name)) skip.insert(user.home);
+  }
+  for (const auto& home : context.homes()) {
+    if (!skip.count(home)) homes_.push_back(home);
+  }
+}
+
+bool PathRules::is_protected(const std::string& path) const { return is_protected_path(path, homes_); }
+
+Owners PathRules::owners(const std::string& path, const std::string& real) const {
+  Owners out;
+  const sys::DpkgDatabase* db = context_.dpkg();
+  if (db == nullptr) return out;
+  std::set<std::uint32_t> indices;
+  for (auto i : db->owners(path)) indices.insert(i);
+  for (auto i : db->owners(real)) indices.insert(i);
+  const auto& named = context_.named_packages();
+  for (auto i : indices) {
+    const std::string& name = db->packages()[i].name;
+    (named.count(name) ? out.named : out.foreign).push_back(name);
+  }
+  return out;
+}
+
+bool PathRules::has_foreign_below(const std::string& path, const std::string& real) const {
+  const sys::DpkgDatabase* db = context_.dpkg();
+  if (db == nullptr) return false;
+  const auto& named = context_.named_packages();
+  for (const auto& dir : {path, real}) {
+    for (const auto& owned : db->owned_below(dir)) {
+      if (!named.count(db->packages()[owned.package].name)) return true;
+    }
+  }
+  return false;
+}
+
+void propose_prune(const Located<std::string>& dir, DetectContext& context) {
+  const auto resolved = context.root().resolve(dir.value);
+  if (!resolved || !resolved->stat || !resolved->stat->is_dir()) return;
+  PathRules rules(context);
+  if (rules.is_protected(dir.value)) {
+    context.block(dir.value, "a protected path: never removed", dir.loc);
+    return;
+  }
+  Step step;
+  step.phase = Phase::cleanup;
+  step.action = "path.prune";
+  step.target = dir.value;
+  step.reason = "prune_empty: removed if nothing is left inside once the other steps ran";
+  step.origin = context.origin(dir.loc);
+  step.params = {{"path", encode_bytes(dir.value)}, {"dev", resolved->stat->dev}, {"ino", resolved->stat->ino}};
+  context.fact("path " + dir.value, path_fact(*resolved->stat));
+  const auto depth = static_cast<std::int64_t>(std::count(dir.value.begin(), dir.value.end(), '/'));
+  context.propose(std::move(step), {2, -depth, "", {}});
+}
+
+namespace {
+
+// Would `dir` (at `path`) be empty after the plan: every entry taken by a quarantine
+// step, owned only by named packages (dpkg removes it), or a directory that would be
+// empty itself?
+bool would_be_empty(DetectContext& context, const PathRules& rules, const std::set<std::string>& taken,
+                    const std::string& path, const sys::Dir& dir, std::string& first_kept) {
+  for (const auto& entry : dir.entries()) {
+    const std::string child = join_path(path, entry.name);
+    if (taken.count(child)) continue;
+    const auto st = dir.stat_at(entry.name);
+    if (!st) continue;
+    const Owners owners = rules.owners(child, child);
+    if (st->is_dir() && owners.foreign.empty()) {
+      if (would_be_empty(context, rules, taken, child, dir.dir_at(entry.name), first_kept)) continue;
+      return false;
+    }
+    if (!st->is_dir() && owners.foreign.empty() && !owners.named.empty()) continue;
+    first_kept = child;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void settle_prunes(DetectContext& context) {
+  auto& proposed = context.proposed();
+  std::set<std::string> taken;
+  for (const auto& p : proposed) {
+    if (p.step.action == "path.quarantine" || p.step.action == "path.prune") taken.insert(p.step.target);
+  }
+  PathRules rules(context);
+  std::vector<ProposedStep> kept;
+  for (auto& p : proposed) {
+    if (p.step.action != "path.prune") {
+      kept.push_back(std::move(p));
+      continue;
+    }
+    std::string first_kept;
+    const auto dir = context.root().open_dir(p.step.target);
+    std::set<std::string> others = taken;
+    others.erase(p.step.target);
+    if (dir && would_be_empty(context, rules, others, p.step.target, *dir, first_kept)) {
+      kept.push_back(std::move(p));
+    } else {
+      context.findings().notes.push_back(
+          {fmt::format("prune_empty {} is kept: {} stays inside", shown(p.step.target), shown(first_kept)),
+           p.step.origin});
+      context.findings().facts.erase("path " + p.step.target);
+    }
+  }
+  proposed = std::move(kept);
+}
+
+}  // namespace excise

@@ -1,0 +1,45 @@
+// The rules every removal of a path obeys, shared by the kinds that remove paths:
+// protected paths are never removed, and a path that another package owns is kept.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "excise/playbook.hpp"
+#include "system/fd.hpp"
+
+namespace excise {
+
+class DetectContext;
+
+struct Owners {
+  std::vector<std::string> named;    // packages a playbook of this run names
+  std::vector<std::string> foreign;  // every other owner
+};
+
+class PathRules {
+ public:
+  explicit PathRules(DetectContext& context);
+  // Protected (playbook/protected_paths.hpp), with the homes of the accounts this run
+  // removes left out: a vendor's service account may live in /opt/acme.
+  bool is_protected(const std::string& path) const;
+  // Owners by the dpkg database, of the path as written and as resolved.
+  Owners owners(const std::string& path, const std::string& real) const;
+  // Does any package no playbook names own something below this directory?
+  bool has_foreign_below(const std::string& path, const std::string& real) const;
+
+ private:
+  DetectContext& context_;
+  std::vector<std::string> homes_;
+};
+
+// The fact a plan keeps for a path: identity, and size and mtime for non-directories.
+std::string path_fact(const sys::Stat& stat);
+
+// [[path]] prune_empty: a step that removes the directory if it is empty by then.
+void propose_prune(const Located<std::string>& dir, DetectContext& context);
+// After every artifact is detected: keep a prune step only when the directory would be
+// empty once the plan's other steps ran, so that a second apply finds nothing to do.
+void settle_prunes(DetectContext& context);
+
+}  // namespace excise
