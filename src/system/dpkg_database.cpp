@@ -35,6 +35,19 @@ DpkgDatabase DpkgDatabase::load(std::string_view status_text, const DpkgFileRead
     if (db.native_arch_.empty() && p.name == "dpkg" && p.present()) db.native_arch_ = p.arch;
   }
 
+  // dpkg journals each change as updates/NNNN, numbered from 0000, until it rewrites the
+  // status (dbmodify.c); leftovers mean a run was interrupted.
+  while (db.pending_updates_ < 10000 &&
+         read(fmt::format("updates/{:04d}", db.pending_updates_)).has_value()) {
+    ++db.pending_updates_;
+  }
+  if (db.pending_updates_ > 0) {
+    db.problems_.push_back(fmt::format(
+        "dpkg has {} unapplied record(s) in updates/ from an interrupted run: the status file "
+        "is not current (dpkg --configure -a, or any dpkg command, folds them in)",
+        db.pending_updates_));
+  }
+
   const InfoFormat format = parse_info_format(read("info/format").value_or(""));
   if (auto text = read("diversions")) db.diversions_ = parse_diversions(*text, "dpkg diversions");
   for (std::size_t d = 0; d < db.diversions_.size(); ++d) {

@@ -36,10 +36,11 @@ struct BrokenDependency {
 
 class DpkgDatabase {
  public:
-  // Parses the status and reads info/format, each present package's .list, and the
-  // diversions file through `read`. `native_arch` empty means the dpkg package's
-  // architecture. A present package without a .list is noted in problems() (dpkg itself
-  // only warns and assumes it has no files); malformed files throw Error(system).
+  // Parses the status and reads info/format, each present package's .list, the
+  // diversions file and the names updates/0000, 0001... (only to count them) through `read`.
+  // `native_arch` empty means the dpkg package's architecture. A present package without a .list is
+  // noted in problems() (dpkg itself only warns and assumes it has no files); malformed files throw
+  // Error(system).
   static DpkgDatabase load(std::string_view status_text, const DpkgFileReader& read,
                            std::string_view native_arch = {});
 
@@ -47,8 +48,11 @@ class DpkgDatabase {
   const DpkgStanza& stanza(std::uint32_t package) const { return stanzas_.at(package); }
   const std::string& native_arch() const { return native_arch_; }
   const std::vector<DpkgDiversion>& diversions() const { return diversions_; }
-  // Things dpkg would warn about: missing file lists.
+  // Things dpkg would warn about: missing file lists, unapplied journal records.
   const std::vector<std::string>& problems() const { return problems_; }
+  // Records in updates/ that dpkg has not folded into the status yet (an interrupted
+  // run): while there are any, the status text is not the truth and must not be spliced.
+  std::size_t pending_updates() const { return pending_updates_; }
 
   // Every stanza with that name (dpkg keeps not-installed ones too); several only for
   // Multi-Arch: same packages of different architectures.
@@ -87,6 +91,7 @@ class DpkgDatabase {
   std::string native_arch_;
   std::vector<DpkgDiversion> diversions_;
   std::vector<std::string> problems_;
+  std::size_t pending_updates_ = 0;
   // (on-disk path, package), sorted: equal_range answers owners(), a prefix range
   // answers owned_below().
   std::vector<DpkgOwner> files_;

@@ -243,3 +243,15 @@ TEST_CASE("dpkg: database load errors name the file") {
   };
   CHECK_THROWS_AS(DpkgDatabase::load("", bad_diversions), Error);
 }
+
+TEST_CASE("dpkg: database notices dpkg's unapplied journal records") {
+  auto with_updates = [](std::string_view name) -> std::optional<std::string> {
+    if (name == "updates/0000" || name == "updates/0001") return std::string("Package: x\n");
+    return std::nullopt;
+  };
+  const DpkgDatabase db = DpkgDatabase::load("", with_updates);
+  CHECK(db.pending_updates() == 2);
+  REQUIRE(db.problems().size() == 1);
+  CHECK(db.problems()[0].find("dpkg has 2 unapplied record(s) in updates/") == 0);
+  CHECK(load().pending_updates() == 0);
+}

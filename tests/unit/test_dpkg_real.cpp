@@ -59,6 +59,7 @@ TEST_CASE("dpkg: this machine's database loads and agrees with dpkg-query") {
   for (const auto& problem : db.problems())
     MESSAGE(problem);
   CHECK(db.problems().empty());
+  CHECK(db.pending_updates() == 0);
   CHECK_FALSE(db.native_arch().empty());
 
   // Versions agree with dpkg-query for every package it reports.
