@@ -170,7 +170,8 @@ class ScopeScan {
     };
     for (const auto& [name, e] : d.entries) {
       if (e.kind == FileKind::directory) continue;
-      if (auto kind = top_level_kind(e)) add(make(e, *kind, top_level_owner(e)));
+      std::string owner = claim(d, e, e.name);
+      if (auto kind = top_level_kind(e, !owner.empty())) add(make(e, *kind, owner));
     }
     for (const auto& dep : d.deps) {
       if (selected(dep.owner)) {
@@ -178,8 +179,7 @@ class ScopeScan {
         add(make(dir, UnitArtifactKind::dependency_dir, dep.owner));
       }
       for (const auto& e : dep.entries) {
-        std::string owner = owner_of(e);
-        if (owner.empty() && aliases_.count(e.name)) owner = aliases_.at(e.name);
+        std::string owner = claim(d, e, dep.name + "/" + e.name);
         if (owner.empty()) continue;
         UnitArtifact a = make(e, UnitArtifactKind::enablement_link, owner);
         a.via = dep.name;
@@ -195,8 +195,21 @@ class ScopeScan {
     }
   }
 
+  // The selected unit an entry of unit directory `d` belongs to ("" for none): the one it
+  // is named for or points to, the one whose Alias= names it, or the one whose .dsh-also
+  // lists it (deb-systemd-helper made it for that unit, through Also= perhaps).
+  std::string claim(const IndexedDir& d, const IndexedEntry& e, const std::string& rel) const {
+    std::string owner = owner_of(e);
+    if (owner.empty() && aliases_.count(e.name)) owner = aliases_.at(e.name);
+    if (owner.empty() && d.path == index_.persistent_config) {
+      std::string listed = std::string(persistent_config_dir(index_.scope)) + "/" + rel;
+      if (dsh_listed_.count(listed)) owner = dsh_listed_.at(listed);
+    }
+    return owner;
+  }
+
   // What a top-level entry of a unit directory is to the selected units, if anything.
-  std::optional<UnitArtifactKind> top_level_kind(const IndexedEntry& e) const {
+  std::optional<UnitArtifactKind> top_level_kind(const IndexedEntry& e, bool claimed) const {
     bool own = selected(e.name);
     if (!e.is_link()) {
       if (!own) return std::nullopt;
@@ -206,24 +219,15 @@ class ScopeScan {
       }
       return UnitArtifactKind::unit_file;
     }
-    if (e.to_dev_null()) {
-      if (own) return UnitArtifactKind::mask;
-      return aliases_.count(e.name) ? std::optional(UnitArtifactKind::alias) : std::nullopt;
-    }
+    if (own && e.to_dev_null()) return UnitArtifactKind::mask;
     if (own) {
       bool same_name = path_basename(e.lexical) == e.name ||
                        (!e.resolved.empty() && path_basename(e.resolved) == e.name);
       bool outside = e.resolved.empty() || !inside_search_path(e.resolved);
       return same_name || outside ? UnitArtifactKind::linked_unit : UnitArtifactKind::alias;
     }
-    if (!owner_of(e).empty() || aliases_.count(e.name)) return UnitArtifactKind::alias;
+    if (claimed) return UnitArtifactKind::alias;
     return std::nullopt;
-  }
-
-  std::string top_level_owner(const IndexedEntry& e) const {
-    std::string owner = owner_of(e);
-    if (owner.empty() && aliases_.count(e.name)) owner = aliases_.at(e.name);
-    return owner;
   }
 
   void scan_debian_state() {

@@ -79,7 +79,7 @@ IndexedEntry index_entry(const UnitTree& tree, const std::string& dir, const Uni
   if (e.kind == FileKind::symlink) {
     out.target = tree.read_link(out.path).value_or("");
     out.lexical = join_link_target(dir, out.target);
-    out.resolved = resolve_in_root(tree, out.lexical, true).value_or("");
+    out.resolved = resolve_in_root(tree, link_target_path(dir, out.target), true).value_or("");
   }
   return out;
 }

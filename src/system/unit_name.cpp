@@ -28,6 +28,20 @@ bool all_valid(std::string_view s, bool allow_at) {
   return true;
 }
 
+std::string_view type_of(std::string_view name) {
+  return name.substr(name.rfind('.') + 1);
+}
+
+bool type_may_alias(std::string_view type) {
+  for (std::string_view t : {"service", "socket", "target", "device", "timer", "path"})
+    if (t == type) return true;
+  return false;
+}
+
+bool type_may_template(std::string_view type) {
+  return type != "device" && type_may_alias(type);
+}
+
 }  // namespace
 
 UnitNameForm unit_name_form(std::string_view name) {
@@ -70,6 +84,19 @@ std::string unit_with_instance(std::string_view name, std::string_view instance)
     return std::string(name);
   return std::string(name.substr(0, at + 1)) + std::string(instance) +
          std::string(name.substr(dot));
+}
+
+bool valid_alias_link(std::string_view link_name, std::string_view target_name) {
+  UnitNameForm src = unit_name_form(link_name);
+  if (src == UnitNameForm::invalid || !type_may_alias(type_of(link_name))) return false;
+  if (src != UnitNameForm::plain && !type_may_template(type_of(link_name))) return false;
+  if (link_name == target_name) return false;  // a self-alias: systemd says ELOOP
+  UnitNameForm dst = unit_name_form(target_name);
+  if (dst == UnitNameForm::invalid) return false;
+  if (dst != src && !(src == UnitNameForm::instance && dst == UnitNameForm::templ)) return false;
+  if (dst == UnitNameForm::instance && unit_instance_of(link_name) != unit_instance_of(target_name))
+    return false;
+  return type_of(link_name) == type_of(target_name);
 }
 
 void check_name_glob(std::string_view glob, std::string_view what) {

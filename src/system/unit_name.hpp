@@ -27,6 +27,11 @@ std::string unit_instance_of(std::string_view name);
 // ("a@.service", "b") -> "a@b.service"; unchanged when `name` has no "@".
 std::string unit_with_instance(std::string_view name, std::string_view instance);
 
+// systemd's unit_validate_alias_symlink_or_warn: may a link named `link_name` inside the
+// search path point to a unit file named `target_name`? Not to itself, not across unit
+// types, templates only to templates, an instance to its template or the same instance.
+bool valid_alias_link(std::string_view link_name, std::string_view target_name);
+
 // Throws Error(input) for a glob that cannot name a unit or init script: empty, with a
 // "/" or a NUL byte.
 void check_name_glob(std::string_view glob, std::string_view what);

@@ -67,21 +67,29 @@ class Lookup {
       return Mode::regular;
     }
     if (*kind != FileKind::symlink) return Mode::bad;
-    auto target = resolve_in_root(tree_, path, true);
+    // unit_file_resolve_symlink: the target with its parents resolved, not itself.
+    auto raw = tree_.read_link(path);
+    if (!raw) return Mode::none;
+    auto target = resolve_in_root(tree_, link_target_path(path_dirname(path), *raw), false);
     if (!target) return Mode::bad;
-    info.symlink_target = *target;
-    if (null_or_empty(*target)) return Mode::masked;
     bool inside = std::any_of(dirs_.begin(), dirs_.end(), [&](const IndexedDir* d) {
       return path_starts_with(*target, d->path);
     });
+    if (inside && !valid_alias_link(path_basename(path), path_basename(*target))) return Mode::bad;
+    info.symlink_target = *target;
+    if (null_or_empty(*target)) return Mode::masked;
     return inside ? Mode::alias : Mode::linked;
   }
 
+  // null_or_empty_path_with_root: /dev/null (which a bare root may lack) or, following
+  // links, an empty file.
   bool null_or_empty(const std::string& path) const {
     if (path == "/dev/null") return true;
-    auto kind = tree_.kind(path);
-    if (kind != FileKind::regular) return false;
-    auto text = tree_.read(path);
+    auto full = resolve_in_root(tree_, path, true);
+    if (!full) return false;
+    if (*full == "/dev/null") return true;
+    if (tree_.kind(*full) != FileKind::regular) return false;
+    auto text = tree_.read(*full);
     return text && text->empty();
   }
 

@@ -68,6 +68,11 @@ std::string join_link_target(std::string_view dir, std::string_view target) {
   return normalize_path(full);
 }
 
+std::string link_target_path(std::string_view dir, std::string_view target) {
+  if (!target.empty() && target.front() == '/') return std::string(target);
+  return std::string(dir) + "/" + std::string(target);
+}
+
 std::string path_dirname(std::string_view path) {
   std::string norm = normalize_path(path);
   auto slash = norm.rfind('/');

@@ -40,6 +40,8 @@ class UnitTree {
 std::string normalize_path(std::string_view path);
 // `target` as a symlink in `dir` would see it: relative to dir, or to the root if absolute.
 std::string join_link_target(std::string_view dir, std::string_view target);
+// The same without normalizing, so ".." can be resolved after the links before it.
+std::string link_target_path(std::string_view dir, std::string_view target);
 std::string path_dirname(std::string_view path);   // "/a/b" -> "/a", "/a" -> "/"
 std::string path_basename(std::string_view path);  // "/a/b" -> "b", "/" -> ""
 // True when `path` is `dir` or below it, component-wise.

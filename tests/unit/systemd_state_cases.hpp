@@ -99,12 +99,18 @@ inline const std::vector<StateCase>& state_cases() {
          t.file("/opt/acme/a.service", kWanted).link(at(kEtc, "a.service"), "/opt/acme/a.service");
        },
        "a.service", "linked"},
-      {"a same-name link to the vendor file: linked",
+      {"a same-name link into the search path is a self-alias: bad",
        [](MemoryUnitTree& t) {
          t.file(at(kVendor, "a.service"), kWanted)
              .link(at(kEtc, "a.service"), "/lib/systemd/system/a.service");
        },
-       "a.service", "linked"},
+       "a.service", "bad"},
+      {"an alias across unit types: bad",
+       [](MemoryUnitTree& t) {
+         t.file(at(kVendor, "a.service"), kWanted)
+             .link(at(kEtc, "b.socket"), "/lib/systemd/system/a.service");
+       },
+       "b.socket", "bad"},
       {"linked from /opt under another name: alias",
        [](MemoryUnitTree& t) {
          t.file("/opt/acme/x.service", kWanted).link(at(kRun, "a.service"), "/opt/acme/x.service");

@@ -41,6 +41,32 @@ TEST_CASE("systemd: unit names, templates and instances") {
   CHECK(unit_with_instance("acme.service", "two") == "acme.service");
 }
 
+TEST_CASE("systemd: which alias links systemd accepts") {
+  struct Case {
+    const char* link;
+    const char* target;
+    bool valid;
+  };
+  const Case cases[] = {
+      {"dbus-org.acme.service", "acme.service", true},
+      {"acme.service", "acme.service", false},  // self-alias
+      {"acme.socket", "acme.service", false},   // across types
+      {"acme.mount", "other.mount", false},     // mounts cannot alias
+      {"a@.service", "b@.service", true},
+      {"a@.service", "b.service", false},
+      {"a@x.service", "b@.service", true},  // an instance to a template
+      {"a@x.service", "b@x.service", true},
+      {"a@x.service", "b@y.service", false},
+      {"a.service", "b@x.service", false},
+      {"a.service", "not a unit", false},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.link);
+    CAPTURE(c.target);
+    CHECK(valid_alias_link(c.link, c.target) == c.valid);
+  }
+}
+
 TEST_CASE("systemd: name globs") {
   struct Case {
     const char* glob;

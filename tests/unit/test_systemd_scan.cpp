@@ -143,7 +143,7 @@ const std::vector<ScanCase>& scan_cases() {
         "drop-in /run/systemd/system/acme.service.d/runtime.conf acme.service",
         "drop-in-dir /usr/lib/systemd/system/acme.service.d acme.service",
         "drop-in /usr/lib/systemd/system/acme.service.d/10-vendor.conf acme.service"}},
-      {"deb-systemd-helper state: .dsh-also, its mirror entries, masks",
+      {"deb-systemd-helper state: .dsh-also, the links it lists, its mirror entries, masks",
        Layout::debian,
        [](MemoryUnitTree& t) {
          t.file(L + "acme.service", kAcme)
@@ -154,10 +154,13 @@ const std::vector<ScanCase>& scan_cases() {
              .file(D + "dbus-org.acme.service", "")
              .file(D + "multi-user.target.wants/acme.service", "")
              .file(D + "timers.target.wants/acme-updater.timer", "")
-             .file("/var/lib/systemd/deb-systemd-helper-masked/acme.service", "");
+             .file("/var/lib/systemd/deb-systemd-helper-masked/acme.service", "")
+             .link(E + "timers.target.wants/acme-updater.timer",
+                   "/lib/systemd/system/acme-updater.timer");
        },
        {{"acme.service"}, {}},
-       {"unit-file /lib/systemd/system/acme.service acme.service",
+       {"enablement-link /etc/systemd/system/timers.target.wants/acme-updater.timer acme.service",
+        "unit-file /lib/systemd/system/acme.service acme.service",
         "dsh-also /var/lib/systemd/deb-systemd-helper-enabled/acme.service.dsh-also acme.service",
         "dsh-enabled /var/lib/systemd/deb-systemd-helper-enabled/dbus-org.acme.service "
         "acme.service",
@@ -321,7 +324,8 @@ const std::vector<ScanCase>& scan_cases() {
 
 TEST_CASE("systemd: scan finds every artifact kind, and only the selected units'") {
   for (const auto& c : scan_cases()) {
-    CAPTURE(c.name);
+    std::string case_name = c.name;
+    CAPTURE(case_name);
     MemoryUnitTree tree;
     if (c.layout == Layout::merged_usr) tree.link("/lib", "usr/lib");
     if (c.layout == Layout::redhat)

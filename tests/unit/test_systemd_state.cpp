@@ -10,7 +10,8 @@ using namespace excise::sys::testing;
 
 TEST_CASE("systemd: is-enabled verdicts follow systemctl's rules") {
   for (const auto& c : state_cases()) {
-    CAPTURE(c.name);
+    std::string case_name = c.name;
+    CAPTURE(case_name);
     MemoryUnitTree tree;
     c.build(tree);
     auto index = index_scope(tree, UnitScope::system);
