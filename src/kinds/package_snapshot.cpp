@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "exec/run_store.hpp"
+#include "kinds/meta_json.hpp"
 #include "excise/bytes.hpp"
 #include "excise/error.hpp"
 #include "system/backend.hpp"
@@ -16,27 +17,6 @@ namespace excise {
 namespace {
 
 using sys::Dir;
-
-json meta_json(const sys::FileMeta& meta) {
-  json xattrs = json::array();
-  for (const auto& [name, value] : meta.xattrs) xattrs.push_back({encode_bytes(name), encode_bytes(value)});
-  return {{"mode", meta.mode},   {"uid", meta.uid},
-          {"gid", meta.gid},     {"atime", {meta.atime.sec, meta.atime.nsec}},
-          {"mtime", {meta.mtime.sec, meta.mtime.nsec}}, {"xattrs", xattrs}};
-}
-
-sys::FileMeta meta_from_json(const json& j) {
-  sys::FileMeta meta;
-  meta.mode = j.at("mode");
-  meta.uid = j.at("uid");
-  meta.gid = j.at("gid");
-  meta.atime = {j.at("atime")[0], j.at("atime")[1]};
-  meta.mtime = {j.at("mtime")[0], j.at("mtime")[1]};
-  for (const auto& x : j.at("xattrs")) {
-    meta.xattrs.emplace_back(decode_bytes(x[0].get<std::string>()), decode_bytes(x[1].get<std::string>()));
-  }
-  return meta;
-}
 
 Dir snapshot_dir(ExecContext& context, bool create) {
   const Dir& q = context.run.quarantine();
@@ -88,10 +68,10 @@ json take_package_snapshot(const PackageRef& ref, ExecContext& context) {
   json undo;
   const std::string status = admin.read_at("status");
   undo["status_before"] = context.run.put_blob(context.backend, status);
-  undo["status_meta"] = meta_json(admin.meta_at("status"));
+  undo["status_meta"] = meta_to_json(admin.meta_at("status"));
   if (admin.stat_at("status-old")) {
     undo["status_old_before"] = context.run.put_blob(context.backend, admin.read_at("status-old"));
-    undo["status_old_meta"] = meta_json(admin.meta_at("status-old"));
+    undo["status_old_meta"] = meta_to_json(admin.meta_at("status-old"));
   }
   undo["stanza"] = encode_bytes(db->stanza(index).bytes());
 
@@ -99,14 +79,14 @@ json take_package_snapshot(const PackageRef& ref, ExecContext& context) {
   for (const auto& name : sys::dpkg_info_files(info, *package, format)) {
     info_files.push_back({{"name", encode_bytes(name)},
                           {"blob", context.run.put_blob(context.backend, info.read_at(name))},
-                          {"meta", meta_json(info.meta_at(name))}});
+                          {"meta", meta_to_json(info.meta_at(name))}});
   }
   undo["info"] = info_files;
 
   json admin_times = json::array();
   for (const char* sub : kAdminSubdirs) {
     const std::string path = std::string(sys::kDpkgAdminDir) + (*sub ? "/" : "") + sub;
-    if (const auto dir = context.root.open_dir(path)) admin_times.push_back({{"path", path}, {"meta", meta_json(admin.meta_at(*sub ? sub : "."))}});
+    if (const auto dir = context.root.open_dir(path)) admin_times.push_back({{"path", path}, {"meta", meta_to_json(admin.meta_at(*sub ? sub : "."))}});
   }
   undo["admin_dirs"] = admin_times;
 
@@ -121,7 +101,7 @@ json take_package_snapshot(const PackageRef& ref, ExecContext& context) {
     if (!resolved || !resolved->stat) continue;  // listed but not on disk: nothing to keep
     const sys::FileMeta meta = resolved->parent.meta_at(resolved->name);
     if (resolved->stat->is_dir()) {
-      dirs.push_back({{"path", encode_bytes(path)}, {"meta", meta_json(meta)}});
+      dirs.push_back({{"path", encode_bytes(path)}, {"meta", meta_to_json(meta)}});
       continue;
     }
     const std::string qname = "f" + std::to_string(++n);
@@ -134,7 +114,7 @@ json take_package_snapshot(const PackageRef& ref, ExecContext& context) {
                      {"qname", qname},
                      {"dev", resolved->stat->dev},
                      {"ino", resolved->stat->ino},
-                     {"meta", meta_json(meta)}});
+                     {"meta", meta_to_json(meta)}});
   }
   context.backend.sync(keep);
   const json manifest = {{"dirs", dirs}, {"files", files}};

@@ -66,16 +66,6 @@ std::optional<DpkgDatabase> load_dpkg_database(const SafeRoot& root) {
   return DpkgDatabase::load(status, reader);
 }
 
-bool dpkg_has_pending_updates(const SafeRoot& root) {
-  const auto updates = root.open_dir(std::string(kDpkgAdminDir) + "/updates");
-  if (!updates) return false;
-  for (const auto& entry : updates->entries()) {
-    // dpkg names its journal entries with digits only; tmp.i is its scratch file.
-    if (!entry.name.empty() && entry.name.find_first_not_of("0123456789") == std::string::npos) return true;
-  }
-  return false;
-}
-
 InfoFormat dpkg_info_format(const Dir& admin_dir) {
   const auto info = admin_dir.find_dir("info");
   if (!info || !info->stat_at("format")) return parse_info_format("");

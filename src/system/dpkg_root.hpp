@@ -16,10 +16,6 @@ inline constexpr std::string_view kDpkgAdminDir = "/var/lib/dpkg";
 // nullopt when the root has no dpkg status file.
 std::optional<DpkgDatabase> load_dpkg_database(const SafeRoot& root);
 
-// True when updates/ holds journal entries dpkg has not folded into status yet: then
-// status is not the whole truth, and dpkg --configure -a must run first.
-bool dpkg_has_pending_updates(const SafeRoot& root);
-
 // The names of a package's files in info/ ("acme.list", "acme.postrm", ...), sorted.
 std::vector<std::string> dpkg_info_files(const Dir& info_dir, const DpkgPackage& package,
                                          InfoFormat format);

@@ -1,0 +1,170 @@
+// account.remove-user / account.remove-group: edit passwd, group, shadow and gshadow
+// under the shadow-utils locks, each file replaced atomically (temporary file, fsync,
+// rename, fsync of /etc) with its owner, mode and xattrs kept. The pre-images are read
+// under the lock in prepare and journaled before anything is written; rollback merges
+// them back three ways (system/account_restore.hpp), so accounts made since stay.
+#include "kinds/account_actions.hpp"
+
+#include <ctime>
+
+#include "exec/run_store.hpp"
+#include "excise/bytes.hpp"
+#include "excise/error.hpp"
+#include "kinds/meta_json.hpp"
+#include "system/account_edit.hpp"
+#include "system/account_restore.hpp"
+#include "system/accounts.hpp"
+#include "system/backend.hpp"
+#include "system/safe_root.hpp"
+#include "system/shadow_lock.hpp"
+
+namespace excise {
+namespace {
+
+constexpr const char* kFiles[] = {"passwd", "group", "shadow", "gshadow"};
+
+sys::Dir etc_dir(const ExecContext& context) {
+  auto etc = context.root.open_dir("/etc");
+  if (!etc) throw Error(Failure::system, "the root has no /etc");
+  return *etc;
+}
+
+std::optional<std::string> read_file(const sys::Dir& etc, const char* name) {
+  const auto st = etc.stat_at(name);
+  if (!st || !st->is_regular()) return std::nullopt;
+  return etc.read_at(name);
+}
+
+void set(sys::AccountFiles& files, std::string_view name, std::optional<std::string> text) {
+  if (name == "passwd") files.passwd = text.value_or("");
+  if (name == "group") files.group = text.value_or("");
+  if (name == "shadow") files.shadow = std::move(text);
+  if (name == "gshadow") files.gshadow = std::move(text);
+}
+
+std::optional<std::string> get(const sys::AccountFiles& files, std::string_view name) {
+  if (name == "passwd") return files.passwd;
+  if (name == "group") return files.group;
+  if (name == "shadow") return files.shadow;
+  return files.gshadow;
+}
+
+sys::AccountFiles read_current(const sys::Dir& etc) {
+  sys::AccountFiles files;
+  for (const char* name : kFiles) set(files, name, read_file(etc, name));
+  return files;
+}
+
+sys::AccountFiles from_blobs(const json& undo, const ExecContext& context) {
+  sys::AccountFiles files;
+  for (const char* name : kFiles) {
+    if (undo.at("files").contains(name)) set(files, name, context.run.get_blob(undo.at("files").at(name).at("blob")));
+  }
+  return files;
+}
+
+std::vector<std::string> lock_names(const sys::Dir& etc) {
+  std::vector<std::string> names;
+  for (const char* name : kFiles) {
+    if (etc.stat_at(name)) names.push_back(name);
+  }
+  return names;
+}
+
+sys::Timespec now() {
+  struct timespec ts {};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return {ts.tv_sec, ts.tv_nsec};
+}
+
+class AccountRemoval final : public Action {
+ public:
+  explicit AccountRemoval(bool group) : group_(group) {}
+  std::string_view name() const override { return group_ ? "account.remove-group" : "account.remove-user"; }
+
+  json prepare(const Step&, ExecContext& context) const override {
+    const sys::Dir etc = etc_dir(context);
+    json undo = {{"etc", meta_to_json(etc.meta_at("."))}, {"files", json::object()}};
+    if (context.backend.writes()) {
+      // The lock is held until the step ends, so what we read is what we edit.
+      auto lock = std::make_shared<sys::ShadowLock>(
+          sys::ShadowLock::acquire(etc.fd(), context.root.path() + "/etc", lock_names(etc)));
+      undo["created_pwd_lock"] = lock->created_pwd_lock();
+      context.held = std::make_shared<std::pair<sys::Dir, std::shared_ptr<sys::ShadowLock>>>(etc, lock);
+    }
+    for (const char* name : kFiles) {
+      if (const auto text = read_file(etc, name)) {
+        undo["files"][name] = {{"blob", context.run.put_blob(context.backend, *text)},
+                               {"meta", meta_to_json(etc.meta_at(name))}};
+      }
+    }
+    return undo;
+  }
+
+  void apply(const Step& step, json& undo, ExecContext& context) const override {
+    const std::string who = step.params.at("name");
+    const sys::Dir etc = etc_dir(context);
+    const sys::AccountFiles before = from_blobs(undo, context);
+    const sys::AccountEdit edit = group_ ? sys::remove_group(before, who) : sys::remove_user(before, who);
+    for (const auto& n : edit.notes) context.notes.push_back(n);
+    if (!edit.changed()) {
+      context.notes.push_back("already gone: " + std::string(group_ ? "group " : "user ") + who);
+      return;
+    }
+    for (const char* name : kFiles) {
+      const auto old_text = get(before, name);
+      const auto new_text = get(edit.files, name);
+      if (!old_text || !new_text || *old_text == *new_text) continue;
+      sys::FileMeta meta = meta_from_json(undo.at("files").at(name).at("meta"));
+      meta.atime = meta.mtime = now();
+      context.backend.write_file(etc, name, *new_text, meta);
+    }
+    context.changed = true;
+  }
+
+  void undo(const Step& step, const json& undo, ExecContext& context) const override {
+    const std::string who = step.params.at("name");
+    const sys::Dir etc = etc_dir(context);
+    std::optional<sys::ShadowLock> lock;
+    if (context.backend.writes()) lock.emplace(sys::ShadowLock::acquire(etc.fd(), context.root.path() + "/etc", lock_names(etc)));
+    const sys::AccountFiles before = from_blobs(undo, context);
+    // What apply wrote is a pure function of the pre-image: no need to have journaled it.
+    const sys::AccountFiles ours = (group_ ? sys::remove_group(before, who) : sys::remove_user(before, who)).files;
+    const sys::AccountFiles current = read_current(etc);
+    const sys::AccountFilesRestore merged = sys::restore_account_files(before, ours, current);
+    for (const auto& c : merged.conflicts) context.notes.push_back(c);
+    for (const char* name : kFiles) {
+      const auto want = get(merged.files, name);
+      const auto have = get(current, name);
+      if (!want || (have && *have == *want)) continue;
+      sys::FileMeta meta = meta_from_json(undo.at("files").at(name).at("meta"));
+      if (*want != get(before, name).value_or("")) meta.atime = meta.mtime = now();  // merged, not restored
+      context.backend.write_file(etc, name, *want, meta);
+      context.changed = true;
+    }
+    if (lock) {
+      for (const auto& problem : lock->release()) context.notes.push_back(problem);
+    }
+    if (undo.value("created_pwd_lock", false) && etc.stat_at(".pwd.lock")) {
+      context.backend.remove_file(etc, ".pwd.lock");  // it was not there before apply
+    }
+    const sys::FileMeta etc_meta = meta_from_json(undo.at("etc"));
+    context.backend.set_times(etc, ".", etc_meta.atime, etc_meta.mtime);
+  }
+
+ private:
+  bool group_;
+};
+
+}  // namespace
+
+const Action& remove_user_action() {
+  static const AccountRemoval action(false);
+  return action;
+}
+const Action& remove_group_action() {
+  static const AccountRemoval action(true);
+  return action;
+}
+
+}  // namespace excise
