@@ -173,21 +173,39 @@ const std::vector<Parsed>& parsed_entries() {
   return parsed;
 }
 
-// The entry, shown as the glob's own path when that has no wildcard ("/etc" rather than
-// "/*"), with its note: "/etc (a top-level directory)".
-std::string describe(const ProtectedEntry& entry, const std::vector<GlobComponent>& glob) {
-  bool literal = std::all_of(glob.begin(), glob.end(),
-                             [](const GlobComponent& c) { return c.type == Type::literal; });
+// The entry as the glob meets it: where the entry has a '*' and the glob, at the same
+// place (before any "**"), a plain name, the name is shown: "/usr (a top-level
+// directory)" rather than "/*".
+std::string describe(const Parsed& entry, const std::vector<GlobComponent>& glob) {
   std::string out;
-  if (literal) {
-    for (const auto& c : glob)
-      out += "/" + c.text;
-    if (out.empty()) out = "/";
-  } else {
-    out = entry.pattern;
+  bool aligned = true;
+  for (std::size_t i = 0; i < entry.glob.components.size(); ++i) {
+    const auto& e = entry.glob.components[i];
+    aligned = aligned && i < glob.size() && glob[i].type != Type::any_depth;
+    if (e.type == Type::home) {
+      out += "~";
+    } else if (e.type == Type::pattern && aligned && glob[i].type == Type::literal) {
+      out += "/" + glob[i].text;
+    } else {
+      out += "/" + e.text;
+    }
   }
-  if (!entry.note.empty()) out += " (" + std::string(entry.note) + ")";
+  if (out.empty()) out = "/";
+  if (!entry.entry->note.empty()) out += " (" + std::string(entry.entry->note) + ")";
   return out;
+}
+
+// How well an entry fits the glob's shape: positions where both have a plain name or
+// both a wildcard. Among entries of one size, the best fit is the one named.
+std::size_t fit(const Parsed& entry, const std::vector<GlobComponent>& glob) {
+  std::size_t score = 0;
+  for (std::size_t i = 0; i < entry.glob.components.size() && i < glob.size(); ++i) {
+    if (glob[i].type == Type::any_depth) break;
+    bool glob_plain = glob[i].type != Type::pattern;
+    bool entry_plain = entry.glob.components[i].type != Type::pattern;
+    score += glob_plain == entry_plain ? 1 : 0;
+  }
+  return score;
 }
 
 // Could one glob component and one entry component name the same thing? Where two
@@ -206,13 +224,17 @@ bool could_match(const std::vector<GlobComponent>& glob, const PathGlob& entry) 
   });
 }
 
-const ProtectedEntry* first_overlap(const std::vector<GlobComponent>& glob) {
+// The entry to name when the glob could match several: the shortest, then the best fit.
+const Parsed* first_overlap(const std::vector<GlobComponent>& glob) {
   const Parsed* best = nullptr;
   for (const auto& p : parsed_entries()) {
-    if (best && p.glob.components.size() >= best->glob.components.size()) continue;
+    if (best) {
+      auto size = p.glob.components.size(), best_size = best->glob.components.size();
+      if (size > best_size || (size == best_size && fit(p, glob) <= fit(*best, glob))) continue;
+    }
     if (could_match(glob, p.glob)) best = &p;
   }
-  return best ? best->entry : nullptr;
+  return best;
 }
 
 }  // namespace
@@ -254,10 +276,12 @@ bool is_protected_path(std::string_view path, std::span<const std::string> homes
 bool is_usable_home(std::string_view home) {
   auto names = split_path(home);
   if (!names || names->empty()) return false;
+  bool usual = false, system = false;  // /root is both a home and a top-level directory
   for (const auto& p : parsed_entries()) {
-    if (!p.entry->home && match_path(p.glob, home)) return false;
+    if (p.glob.from_home() || !match_path(p.glob, home)) continue;
+    (p.entry->home ? usual : system) = true;
   }
-  return true;
+  return usual || !system;
 }
 
 }  // namespace excise
