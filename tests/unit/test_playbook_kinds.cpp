@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cstddef>
+
 #include "excise/error.hpp"
 #include "excise/kind.hpp"
 #include "kinds/certificate.hpp"
@@ -63,8 +65,11 @@ TEST_CASE("playbook: registry lists the kinds once, in the contract's order") {
 TEST_CASE("playbook: detection that is not built refuses explicitly") {
   Playbook playbook;
   Artifact artifact;
+  // DetectContext is not defined yet; the default detect never touches it.
+  alignas(std::max_align_t) unsigned char storage[64] = {};
+  auto& context = *reinterpret_cast<DetectContext*>(storage);
   try {
-    find_kind("path")->detect(playbook, artifact, *static_cast<DetectContext*>(nullptr));
+    find_kind("path")->detect(playbook, artifact, context);
     FAIL("detect returned");
   } catch (const Error& e) {
     CHECK(e.failure() == Failure::input);
