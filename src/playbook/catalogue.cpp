@@ -112,7 +112,11 @@ Selection select_playbooks(const std::vector<std::string>& args,
     }
   }
   Selection catalogue;
+  const std::size_t errors_before = diags.size();
   if (wants_catalogue) catalogue = load_catalogue(dirs, diags);
+  // An id may be missing only because its file has errors: say so rather than mislead.
+  const std::string hint =
+      diags.size() != errors_before ? " (some catalogue files have errors)" : "";
   if (args.empty()) return catalogue;
 
   std::vector<Playbook> given = load_playbooks(files, diags);
@@ -138,7 +142,8 @@ Selection select_playbooks(const std::vector<std::string>& args,
     if (it != pool.end()) {
       add(*it);
     } else if (!names_a_file(arg)) {
-      diags.error({"command line"}, "no playbook in the catalogue has product id '" + arg + "'");
+      diags.error({"command line"},
+                  "no playbook in the catalogue has product id '" + arg + "'" + hint);
     }
   }
   return selection;

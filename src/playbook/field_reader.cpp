@@ -221,6 +221,7 @@ std::vector<Located<std::string>> FieldReader::strings(std::string_view key, Nee
     const toml::node& item = (*array)[i];
     if (!item.is_string()) {
       item_error(key, i, "expected a string, got " + std::string(toml_type_name(item)));
+      seen.push_back(nullptr);  // keeps seen[k] at item k
       continue;
     }
     const std::string& value = item.as_string()->get();

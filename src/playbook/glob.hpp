@@ -55,7 +55,8 @@ std::optional<PathGlob> expand_home(const PathGlob& glob, std::string_view home)
 // One component pattern against one name. Never matches "." or "..".
 bool match_component(std::string_view pattern, std::string_view name);
 // A concrete path against a glob. A "~" glob matches only through `homes` (each a
-// canonical absolute home directory); without homes it matches nothing.
+// canonical absolute home directory, filtered with is_usable_home from
+// protected_paths.hpp); without homes it matches nothing.
 bool match_path(const PathGlob& glob, std::string_view path,
                 std::span<const std::string> homes = {});
 

@@ -127,6 +127,17 @@ TEST_CASE("playbook: command-line arguments choose playbooks") {
   }
 }
 
+TEST_CASE("playbook: an unknown id says when catalogue files have errors") {
+  Catalogues c;
+  std::ofstream(c.shipped + "/broken.toml") << "schema = 1\n[product]\nid = \"broken\"\n";
+  Diagnostics diags;
+  auto selection = select_playbooks({"broken"}, c.dirs, diags);
+  CHECK(selection.playbooks.empty());
+  CHECK(diags.str() == c.shipped + "/broken.toml:2:1: [product]: missing required key 'name'\n" +
+                           "command line: no playbook in the catalogue has product id 'broken' "
+                           "(some catalogue files have errors)\n");
+}
+
 TEST_CASE("playbook: the default catalogue directories") {
   auto dirs = default_catalogue_dirs();
   REQUIRE(dirs.size() == 2);

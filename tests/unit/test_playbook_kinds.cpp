@@ -192,6 +192,9 @@ TEST_CASE("playbook: more values each kind refuses") {
     std::string artifact, errors;
   };
   const Case cases[] = {
+      {"[[group]]\nnames = [1, \"a\", \"a\"]\n",
+       "t.toml:6:10: [[group]] #1: key 'names' item 1: expected a string, got integer\n"
+       "t.toml:6:18: [[group]] #1: key 'names' item 3: \"a\": duplicate of item 2\n"},
       {"[[service]]\nunits = [\"acme.service\"]\ninit_scripts = []\n",
        "t.toml:7:16: [[service]] #1: key 'init_scripts': must not be empty\n"},
       {"[[service]]\nunits = [\"acme[.service\"]\n",
