@@ -1,0 +1,27 @@
+// [[package]]: packages of the product, removed through the package manager.
+#pragma once
+
+#include "excise/kind.hpp"
+
+namespace excise {
+
+struct PackageSpec : ArtifactSpec {
+  enum class Manager { automatic, dpkg, rpm };
+  enum class Scripts { run, skip };
+  struct Name {
+    std::string name;  // "acme-agent"
+    std::string arch;  // "amd64" from "acme-agent:amd64", or ""
+  };
+  std::vector<Located<Name>> names;  // any order: removal goes dependents first
+  Located<Manager> manager{Manager::automatic, {}};
+  Located<Scripts> scripts{Scripts::run, {}};  // skip: never run the maintainer scripts
+};
+
+class PackageKind final : public Kind {
+ public:
+  std::string_view name() const override { return "package"; }
+  std::shared_ptr<const ArtifactSpec> parse(FieldReader& fields) const override;
+  bool detection_built() const override { return false; }
+};
+
+}  // namespace excise

@@ -1,0 +1,57 @@
+// The list of artifact kinds: one line per kind. An explicit list, not self-registration
+// from static initializers, which the linker drops from a static library.
+#include <array>
+
+#include "excise/error.hpp"
+#include "excise/kind.hpp"
+#include "kinds/certificate.hpp"
+#include "kinds/command.hpp"
+#include "kinds/cron.hpp"
+#include "kinds/group.hpp"
+#include "kinds/kernel_module.hpp"
+#include "kinds/line.hpp"
+#include "kinds/package.hpp"
+#include "kinds/path.hpp"
+#include "kinds/process.hpp"
+#include "kinds/service.hpp"
+#include "kinds/user.hpp"
+
+namespace excise {
+namespace {
+
+const ServiceKind kService;
+const ProcessKind kProcess;
+const PackageKind kPackage;
+const KernelModuleKind kKernelModule;
+const PathKind kPath;
+const LineKind kLine;
+const CronKind kCron;
+const CertificateKind kCertificate;
+const UserKind kUser;
+const GroupKind kGroup;
+const CommandKind kCommand;
+
+// In the order of PLAYBOOKS.md; messages that list the kinds use it.
+const std::array<const Kind*, 11> kKinds = {
+    &kService, &kProcess,     &kPackage, &kKernelModule, &kPath,    &kLine,
+    &kCron,    &kCertificate, &kUser,    &kGroup,        &kCommand,
+};
+
+}  // namespace
+
+const Kind* find_kind(std::string_view name) {
+  for (const Kind* kind : kKinds) {
+    if (kind->name() == name) return kind;
+  }
+  return nullptr;
+}
+
+std::span<const Kind* const> all_kinds() {
+  return kKinds;
+}
+
+void Kind::detect(const Playbook&, const Artifact&, DetectContext&) const {
+  throw Error(Failure::input, std::string(name()) + ": detection is not built in this excise");
+}
+
+}  // namespace excise
