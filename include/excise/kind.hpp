@@ -29,6 +29,9 @@ class Kind {
   // blocked items and the facts used.
   virtual void detect(const Playbook& playbook, const Artifact& artifact,
                       DetectContext& context) const;
+  // Called once after every artifact of every playbook was detected, for decisions that
+  // need the whole plan (a directory pruned only if the other steps leave it empty).
+  virtual void finish(DetectContext&) const {}
 };
 
 const Kind* find_kind(std::string_view name);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "excise/playbook.hpp"
+#include "playbook/catalogue.hpp"
 
 namespace excise {
 
@@ -25,8 +26,9 @@ struct GlobalOptions {
   std::string command_line;                  // for journals
 };
 
-// The catalogue directories in effect, each with its origin.
-std::vector<std::pair<std::string, Origin>> catalogue_dirs(const GlobalOptions& options);
+// The catalogue directories in effect: --catalogue DIR (repeatable) replaces the
+// default ones (the shipped playbooks and /etc/excise/playbooks.d).
+std::vector<CatalogueDir> catalogue_dirs(const GlobalOptions& options);
 
 // Resolves arguments (files or product ids; none = the whole catalogue) and loads them.
 // Throws Error(input) carrying every diagnostic when anything is wrong.
@@ -40,7 +42,5 @@ sys::SafeRoot open_root(const GlobalOptions& options);
 // stdin is not a terminal: nobody can answer, so the caller needs --yes.
 bool confirm(const std::string& question, const std::string& needs_flag);
 
-// One place that turns failures into exit codes (README "Exit codes").
-int exit_code_for_error();
 
 }  // namespace excise

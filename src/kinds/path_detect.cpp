@@ -153,4 +153,6 @@ void PathKind::detect(const Playbook&, const Artifact& artifact, DetectContext& 
   for (const auto& dir : spec.prune_empty) propose_prune(dir, context);
 }
 
+void PathKind::finish(DetectContext& context) const { settle_prunes(context); }
+
 }  // namespace excise

@@ -15,6 +15,11 @@
 #include "kinds/process.hpp"
 #include "kinds/service.hpp"
 #include "kinds/user.hpp"
+#include "exec/action.hpp"
+#include "kinds/account_actions.hpp"
+#include "kinds/package_purge.hpp"
+#include "kinds/path_actions.hpp"
+#include "kinds/service_actions.hpp"
 
 namespace excise {
 namespace {
@@ -48,6 +53,19 @@ const Kind* find_kind(std::string_view name) {
 
 std::span<const Kind* const> all_kinds() {
   return kKinds;
+}
+
+// The actions the kinds' steps name: one line per action.
+const Action* find_action(std::string_view name) {
+  static const Action* const actions[] = {
+      &path_quarantine_action(), &path_prune_action(),     &package_purge_action(),
+      &service_disable_action(), &service_stop_action(),   &service_reload_action(),
+      &remove_user_action(),     &remove_group_action(),
+  };
+  for (const Action* action : actions) {
+    if (action->name() == name) return action;
+  }
+  return nullptr;
 }
 
 void Kind::detect(const Playbook&, const Artifact&, DetectContext&) const {

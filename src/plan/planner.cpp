@@ -100,6 +100,8 @@ Plan make_plan(const std::vector<Playbook>& playbooks, const sys::SafeRoot& root
     }
   }
 
+  for (const Kind* kind : all_kinds()) kind->finish(context);
+
   plan = std::move(context.findings());
   plan.root = root.path();
   plan.live = context.target().live;
