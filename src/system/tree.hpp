@@ -18,10 +18,10 @@ struct TreeEntry {
 };
 
 struct TreeSummary {
-  std::uint64_t entries = 0;  // including the top
-  std::uint64_t bytes = 0;    // sum of regular file sizes
-  std::vector<std::string> mount_points;      // in-root paths of mounts found inside (not entered)
-  std::vector<std::string> setid_hardlinks;   // set-id files with more than one link
+  std::uint64_t entries = 0;                 // including the top
+  std::uint64_t bytes = 0;                   // sum of regular file sizes
+  std::vector<std::string> mount_points;     // in-root paths of mounts found inside (not entered)
+  std::vector<std::string> setid_hardlinks;  // set-id files with more than one link
 };
 
 // Visits `parent/name` and everything below it, depth first, parents before children.
@@ -34,7 +34,8 @@ TreeSummary walk_tree(const Dir& parent, std::string_view name,
 // Copies `from/from_name` to `to/to_name` (which must not exist): content, mode, owner,
 // times, xattrs (and so ACLs), symlink targets, device nodes, fifos, and hard links
 // within the tree. Files are fsynced before it returns.
-void copy_tree(const Dir& from, std::string_view from_name, const Dir& to, std::string_view to_name);
+void copy_tree(const Dir& from, std::string_view from_name, const Dir& to,
+               std::string_view to_name);
 
 // Removes `parent/name` and everything below it. Refuses to cross mount points; clears
 // set-id bits of a file before unlinking it when it has other links (dpkg's secure_unlink).
