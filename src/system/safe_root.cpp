@@ -190,7 +190,9 @@ class Resolver {
     }
     if (posix::is_proc_or_sys(posix::fs_magic(stack.fd(), stack.path()))) {
       throw UnsafePath(fmt::format(
-          "{} is a symlink on procfs or sysfs (a magic link): not followed", shown(link_path)));
+          "{} is a symlink on procfs or sysfs (a magic link, or a link within a kernel file "
+          "system): not followed",
+          shown(link_path)));
     }
     std::string target = posix::read_link(pin.get(), "", link_path);
     if (target.empty()) return false;
