@@ -12,6 +12,7 @@
 #include "system/posix.hpp"
 #include "system/tree.hpp"
 #include "system/tree_walker.hpp"
+#include "system/unlink.hpp"
 
 namespace excise::sys {
 
@@ -24,29 +25,6 @@ namespace {
                   removed_some ? "stopped after removing some entries (it appeared during "
                                  "the removal)"
                                : "nothing removed"));
-}
-
-// dpkg's secure_unlink: a set-id file may have another name somewhere (a user's hard
-// link made while it was installed), which would keep a banned set-uid program alive
-// after we remove ours. So the bits go first (mode 0600, as dpkg does), then the name.
-// Done for every set-id file, not only nlink > 1: an O_PATH descriptor held elsewhere
-// could still fexecve the inode after its last name is gone.
-void secure_unlink(int dirfd, std::string_view name, const Stat& seen, std::string_view path) {
-  const bool setid = seen.permissions() & (S_ISUID | S_ISGID);
-  if (seen.is_regular() && setid) {
-    Fd pin = posix::open_path(dirfd, name, path);
-    if (pin) {
-      Stat now = posix::stat_fd(pin.get(), path);
-      // Whatever now has the name, clear set-id only on the file we examined.
-      if (now.same_object(seen) &&
-          ::fchmodat(AT_FDCWD, posix::proc_fd(pin.get()).c_str(), 0600, 0) != 0) {
-        posix::fail("clear set-id bits of", path, errno);
-      }
-    }
-  }
-  if (::unlinkat(dirfd, std::string(name).c_str(), 0) != 0 && errno != ENOENT) {
-    posix::fail("remove", path, errno);
-  }
 }
 
 }  // namespace
