@@ -36,7 +36,7 @@ class RealBackend : public Backend {
       posix::fail("create directory", path, errno);
     }
     Fd dir = posix::open_dir_at(in.fd(), name, path);
-    if (!dir) posix::fail("open directory", path, ENOENT);
+    if (!dir) posix::fail("open directory", path, errno);
     meta::apply({dir.get(), false, false, path}, meta);
   }
 

@@ -189,7 +189,7 @@ class Copier {
     int dirfd = to_.fd();
     for (std::size_t i = 0; i + 1 < where.size(); ++i) {
       dir = posix::open_dir_at(dirfd, where[i], dest_path);
-      if (!dir) posix::fail("open directory", dest_path, ENOENT);
+      if (!dir) posix::fail("open directory", dest_path, errno);
       dirfd = dir.get();
     }
     if (::linkat(dirfd, where.back().c_str(), dest_.fd(), name.c_str(), 0) != 0) {

@@ -78,7 +78,7 @@ Dir Dir::dir_at(std::string_view name) const {
   posix::check_name(path_, name);
   const std::string path = child_path(name);
   Fd child = posix::open_dir_at(fd(), name, path);
-  if (!child) posix::fail("open directory", path, ENOENT);
+  if (!child) posix::fail("open directory", path, errno);
   return Dir(std::make_shared<Fd>(std::move(child)), path);
 }
 
@@ -88,7 +88,7 @@ std::optional<Dir> Dir::find_dir(std::string_view name) const {
   if (!st || !st->is_dir()) return std::nullopt;
   const std::string path = child_path(name);
   Fd child = posix::open_dir_at(fd(), name, path);
-  if (!child) return std::nullopt;  // removed meanwhile
+  if (!child) return std::nullopt;  // removed or replaced meanwhile
   return Dir(std::make_shared<Fd>(std::move(child)), path);
 }
 

@@ -37,7 +37,7 @@ const std::string& DirStack::child_path(std::string_view name) {
 void DirStack::push(std::string_view name, const Stat* expected) {
   const std::string& path = child_path(name);
   Fd child = posix::open_dir_at(fd(), name, path);
-  if (!child) changed(path, "it disappeared");
+  if (!child) changed(path, errno == ENOENT ? "it disappeared" : "it is no longer a directory");
   Stat st = posix::stat_fd(child.get(), path);
   if (expected && !st.same_object(*expected)) changed(path, "another object took its name");
   add(std::make_shared<Fd>(std::move(child)), name, st);

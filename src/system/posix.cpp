@@ -136,8 +136,8 @@ Fd open_dir_at(int dirfd, std::string_view name, std::string_view path) {
   int fd = ::openat(dirfd, n.c_str(), flags | O_NOATIME);
   if (fd < 0 && errno == EPERM) fd = ::openat(dirfd, n.c_str(), flags);
   if (fd < 0) {
-    if (errno == ENOENT) return Fd();
     // ENOTDIR for a symlink too: with O_DIRECTORY the kernel refuses before O_NOFOLLOW.
+    if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) return Fd();
     fail("open directory", path, errno);
   }
   return Fd(fd);

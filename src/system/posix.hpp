@@ -47,7 +47,8 @@ std::string proc_fd(int fd);
 Fd reopen(int opath_fd, int flags, std::string_view path);
 
 // Opens a directory entry as a directory for reading, never through a symlink, without
-// touching its atime when allowed. Invalid Fd for ENOENT; ENOTDIR and ELOOP throw.
+// touching its atime when allowed. An invalid Fd, errno kept, when the name is absent or
+// is not a directory (ENOENT, ENOTDIR, ELOOP: a symlink); other errors throw.
 Fd open_dir_at(int dirfd, std::string_view name, std::string_view path);
 
 // Reads a descriptor to its end; throws if it holds more than `limit` bytes.
