@@ -45,6 +45,16 @@ constexpr std::size_t kOutputLimit = 256u << 20;
 // reading (a daemon started by a maintainer script that did not close its stdio).
 constexpr auto kDrainGrace = std::chrono::seconds(2);
 
+// Runs in the child between fork and exec. Its own process group lets a timeout kill
+// everything the command started. Descriptors beyond stdio that someone opened without
+// O_CLOEXEC are marked close-on-exec (close_range, Linux 5.11; older kernels skip it),
+// so a tool never inherits, say, a journal or a lock. (Boost 1.74's limit_handles would
+// do this, but it closes our pipes and hides exec failures.)
+void prepare_child() {
+  ::setpgid(0, 0);
+  ::syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */);
+}
+
 boost::filesystem::path find_program(const std::string& name) {
   if (name.find('/') != std::string::npos) return name;
   std::vector<boost::filesystem::path> dirs;
@@ -114,7 +124,7 @@ CommandResult run_command(const Command& command) {
   std::error_code start_error;
   bp::child child(
       bp::exe = exe.string(), bp::args = args, env, bp::std_in<bp::null, bp::std_out> out_pipe,
-      bp::std_err > err_pipe, bp::extend::on_exec_setup = [](auto&) { ::setpgid(0, 0); },
+      bp::std_err > err_pipe, bp::extend::on_exec_setup = [](auto&) { prepare_child(); },
       start_error);
   if (start_error) {
     throw Error(Failure::system,

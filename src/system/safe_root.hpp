@@ -80,12 +80,19 @@ class SafeRoot {
 
   // Resolves an absolute in-root path: parents followed as described above, the final
   // component not followed. nullopt when a parent does not exist or is not a directory.
-  // Throws UnsafePath for an unsafe transition, a magic link or too many links.
+  // Throws UnsafePath for an unsafe transition, a magic link or too many links, and for a
+  // path that names the root itself ("/", "/etc/..": it has no parent to act in).
+  // Empty and "." components are ignored, so "/a/" and "/a/." name the link "a" itself,
+  // not its target; ".." is resolved physically (after a link, it leaves the target) and
+  // clamps at the root. A relative path or one with a NUL byte throws Error(input).
   std::optional<Resolved> resolve(std::string_view path) const;
-  // Like resolve, then opens the object as a directory, following it safely if it is a link.
+  // Like resolve, then opens the object as a directory, following it safely if it is a
+  // link; nullopt when absent or not a directory. "/" gives the root.
   std::optional<Dir> open_dir(std::string_view path) const;
-  // Reads a regular file, following a final symlink safely; nullopt if absent.
+  // Reads a regular file, following a final symlink safely; nullopt if absent. Throws
+  // for another type of object (a fifo or a device is never opened) or beyond `limit`.
   std::optional<std::string> read_file(std::string_view path, std::size_t limit = 256u << 20) const;
+  // The final component's lstat ("/" gives the root's); nullopt if absent.
   std::optional<Stat> lstat(std::string_view path) const;
 
  private:

@@ -162,6 +162,8 @@ inline Manifest manifest(const std::string& top, bool with_atime = true) {
                        " gid=" + std::to_string(st.st_gid) +
                        " mtime=" + std::to_string(st.st_mtim.tv_sec) + "." +
                        std::to_string(st.st_mtim.tv_nsec);
+    // Symlink atimes are left out: reading a link (readlink, which any copy must do)
+    // updates its atime, and there is no O_NOATIME for readlink.
     if (with_atime && !S_ISLNK(st.st_mode)) {
       desc +=
           " atime=" + std::to_string(st.st_atim.tv_sec) + "." + std::to_string(st.st_atim.tv_nsec);

@@ -2,6 +2,9 @@
 // exit codes, signals, timeouts; show_command and describe.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
 
 #include "excise/error.hpp"
@@ -77,6 +80,18 @@ TEST_CASE("command: a daemon keeping the pipes open does not hang the caller") {
   CHECK(seconds_since(start) < 4);
   CHECK(r.ok());
   CHECK(r.out == "started\n");
+}
+
+TEST_CASE("command: descriptors opened without O_CLOEXEC are not inherited") {
+  int leak = ::open("/etc/hostname", O_RDONLY);  // deliberately without O_CLOEXEC
+  REQUIRE(leak >= 0);
+  REQUIRE(::dup2(leak, 100) == 100);
+  auto r = run_command(Command{{"ls", "/proc/self/fd"}, {}, std::chrono::seconds(60)});
+  ::close(100);
+  ::close(leak);
+  CHECK(r.ok());
+  CHECK(r.out.find("100") == std::string::npos);
+  CHECK(r.out.find("0\n1\n2\n") == 0);
 }
 
 TEST_CASE("command: clean environment, stdin from /dev/null, no shell") {
