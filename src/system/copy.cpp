@@ -210,11 +210,35 @@ class Copier {
       links_;
 };
 
+// A copy into its own source would find itself while walking and never end. So the
+// destination directory and each of its ancestors (by ".." up to the top of the file
+// system hierarchy: identities only, nothing is read) must not be the source.
+void refuse_copy_into_itself(const Dir& from, std::string_view from_name, const Dir& to) {
+  auto source = posix::stat_at(from.fd(), from_name, from.child_path(from_name));
+  if (!source || !source->is_dir()) return;  // the walk reports a missing source
+  Fd dir(::openat(to.fd(), ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) posix::fail("open directory", to.path(), errno);
+  for (;;) {
+    Stat st = posix::stat_fd(dir.get(), to.path());
+    if (st.same_object(*source)) {
+      throw Error(Failure::system,
+                  fmt::format("copy {} -> {}: the destination is inside the source",
+                              shown(from.child_path(from_name)), shown(to.path())));
+    }
+    Fd up(::openat(dir.get(), "..", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!up) posix::fail("open directory", to.path() + "/..", errno);
+    if (posix::stat_fd(up.get(), to.path()).same_object(st)) return;  // "/" is its own parent
+    dir = std::move(up);
+  }
+}
+
 }  // namespace
 
 void copy_tree(const Dir& from, std::string_view from_name, const Dir& to,
                std::string_view to_name) {
+  posix::check_name(from.path(), from_name);
   posix::check_name(to.path(), to_name);
+  refuse_copy_into_itself(from, from_name, to);
   Copier(from, from_name, to, to_name).run();
 }
 

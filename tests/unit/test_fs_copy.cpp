@@ -125,6 +125,11 @@ TEST_CASE("fs: copy_tree refuses an existing destination and copies a lone file 
   copy_tree(root.root(), "link", root.root(), "link-copy");
   CHECK(S_ISLNK(lstat_of(tmp / "link-copy").st_mode));
   CHECK_THROWS_AS(copy_tree(root.root(), "file", root.root(), "link-copy"), Error);
+  // Into itself: refused before anything is created.
+  make_dir(tmp / "src/inner");
+  CHECK_THROWS_WITH_AS(copy_tree(root.root(), "src", *root.open_dir("/src/inner"), "loop"),
+                       doctest::Contains("the destination is inside the source"), Error);
+  CHECK_FALSE(exists(tmp / "src/inner/loop"));
 }
 
 TEST_CASE("fs: copy_tree works across file systems (the quarantine's fallback)") {
