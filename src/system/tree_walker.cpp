@@ -12,9 +12,13 @@ TreeWalker::TreeWalker(const Dir& parent, std::string_view name)
 }
 
 bool TreeWalker::is_mount(const Stat& stat) const {
-  // statx's MOUNT_ROOT catches bind mounts of the same file system; the st_dev
-  // comparison catches the rest on kernels that do not report the attribute.
-  return stat.mount_root || stat.dev != top_dev_;
+  // statx's MOUNT_ROOT catches every mount, bind mounts of the same file system and
+  // mounts on files included. A change of st_dev is a second signal, for directories
+  // only: on overlayfs whose layers sit on different file systems, files report their
+  // layer's st_dev while directories report the overlay's, so the comparison would call
+  // every file a mount point. (A btrfs subvolume is a directory with its own st_dev: it
+  // is reported and not entered, like rm --one-file-system does.)
+  return stat.mount_root || (stat.is_dir() && stat.dev != top_dev_);
 }
 
 void TreeWalker::emit(Event event, std::string_view name, const Stat& stat) {
@@ -32,8 +36,9 @@ bool TreeWalker::next() {
     auto st = posix::stat_at(stack_.fd(), top_name_, path);
     if (!st) posix::fail("walk", path, ENOENT);
     top_dev_ = st->dev;
-    // The top is a mount point if it is the root of a mount or not on its parent's.
-    mount_ = st->mount_root || st->dev != stack_.stat().dev;
+    // The top is a mount point if it is the root of a mount, or a directory on another
+    // device than its parent (see is_mount).
+    mount_ = st->mount_root || (st->is_dir() && st->dev != stack_.stat().dev);
     depth_ = 0;
     emit(st->is_dir() && !mount_ ? Event::enter : Event::leaf, top_name_, *st);
     pending_enter_ = event_ == Event::enter;

@@ -6,8 +6,8 @@
 // It yields events in this order for a directory D with children a, b:
 //   enter D, (events of a), (events of b), leave D
 // and a leaf event for everything else. A mount point (a directory or file whose statx
-// says STATX_ATTR_MOUNT_ROOT, or whose st_dev differs from the top's) is a leaf with
-// mount_point() set: it is reported, never entered.
+// says STATX_ATTR_MOUNT_ROOT, or a directory whose st_dev differs from the top's) is a
+// leaf with mount_point() set: it is reported, never entered.
 #pragma once
 
 #include <string>

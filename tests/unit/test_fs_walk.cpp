@@ -136,6 +136,41 @@ TEST_CASE("fs: a mount inside a tree is reported, not entered, and stops remove 
   CHECK(read_file(tmp / "elsewhere/sentinel") == "sentinel");
 }
 
+TEST_CASE("fs: files on an overlay with layers on two file systems are not mount points") {
+  TempDir tmp;
+  make_dir(tmp / "lower");
+  make_dir(tmp / "lower/d");
+  write_file(tmp / "lower/d/from-lower", "l");
+  make_dir(tmp / "layers");
+  make_dir(tmp / "merged");
+  int rc = in_child([&]() -> int {
+    if (::unshare(CLONE_NEWNS) != 0) return 1;
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return 2;
+    // The upper layer on a tmpfs, the lower one on /tmp's file system.
+    if (::mount("none", (tmp / "layers").c_str(), "tmpfs", 0, nullptr) != 0) return 3;
+    make_dir(tmp / "layers/up");
+    make_dir(tmp / "layers/work");
+    const std::string opts = "lowerdir=" + (tmp / "lower") + ",upperdir=" + (tmp / "layers/up") +
+                             ",workdir=" + (tmp / "layers/work");
+    if (::mount("overlay", (tmp / "merged").c_str(), "overlay", 0, opts.c_str()) != 0) return 4;
+    write_file(tmp / "merged/d/from-upper", "u");
+    if (lstat_of(tmp / "merged/d/from-lower").st_dev == lstat_of(tmp / "merged/d").st_dev) {
+      return 5;  // the layout this test is about did not happen
+    }
+    SafeRoot root(tmp / "merged");
+    TreeSummary sum = walk_tree(root.root(), "d", [](const TreeEntry&) { return true; });
+    if (sum.entries != 3 || !sum.mount_points.empty()) return 6;
+    copy_tree(root.root(), "d", root.root(), "copy");
+    if (read_file(tmp / "merged/copy/from-lower") != "l") return 7;
+    remove_tree(root.root(), "d");
+    remove_tree(root.root(), "copy");
+    if (exists(tmp / "merged/d")) return 8;
+    return 0;
+  });
+  CHECK(rc == 0);
+  CHECK(exists(tmp / "lower/d/from-lower"));  // the lower layer is never written
+}
+
 TEST_CASE("fs: a 10,000-level tree is walked, copied and removed with 64 open files at most") {
   TempDir tmp;
   constexpr int kLevels = 10000;
