@@ -21,10 +21,12 @@ class Backend {
 
   virtual void rename(const Dir& from, std::string_view from_name, const Dir& to,
                       std::string_view to_name, RenameMode mode) = 0;
+  // Fails if the name exists; the directory is created 0700, then given `meta`.
   virtual void make_dir(const Dir& in, std::string_view name, const FileMeta& meta) = 0;
   virtual void hard_link(const Dir& from, std::string_view from_name, const Dir& to,
                          std::string_view to_name) = 0;
   virtual void make_symlink(const Dir& in, std::string_view name, std::string_view target) = 0;
+  // Not a directory; set-id bits are cleared first (SAFETY S8). Absent: an error.
   virtual void remove_file(const Dir& in, std::string_view name) = 0;
   virtual void remove_empty_dir(const Dir& in, std::string_view name) = 0;
   virtual void remove_tree(const Dir& in, std::string_view name) = 0;
@@ -33,6 +35,7 @@ class Backend {
   virtual void write_file(const Dir& in, std::string_view name, std::string_view content,
                           const FileMeta& meta) = 0;
   virtual void set_meta(const Dir& in, std::string_view name, const FileMeta& meta) = 0;
+  // Permission bits of `mode`; a symlink is an error (it has no mode of its own).
   virtual void set_mode(const Dir& in, std::string_view name, std::uint32_t mode) = 0;
   // Sets access and modification times; name "." means the directory itself.
   virtual void set_times(const Dir& in, std::string_view name, Timespec atime, Timespec mtime) = 0;

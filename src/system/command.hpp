@@ -18,7 +18,8 @@ struct CommandResult {
   int exit_code = -1;  // -1 when killed by a signal or not started
   int signal = 0;      // the signal that ended it, 0 if none
   bool timed_out = false;
-  bool simulated = false;  // dry-run: nothing was run
+  std::chrono::seconds timeout{0};  // the limit that was reached, when timed_out
+  bool simulated = false;           // dry-run: nothing was run
   std::string out;
   std::string err;
 
@@ -27,7 +28,9 @@ struct CommandResult {
   std::string describe() const;
 };
 
-// Throws Error(system) only when the program cannot be started at all.
+// Throws Error(system) only when the program cannot be started at all (not found in
+// PATH, not executable). A timeout of zero means none. More than 256 MiB on one stream
+// kills the command (reported as signal 9, with a note at the end of `err`).
 CommandResult run_command(const Command& command);
 
 // "dpkg --root /mnt --purge acme" with each argument shell-quoted when needed (for logs).

@@ -34,18 +34,20 @@ class Dir {
 
   bool is_open() const { return fd_ && *fd_; }
   int fd() const;  // throws Error(system) for a placeholder
+  const std::shared_ptr<Fd>& descriptor() const { return fd_; }  // null for a placeholder
   const std::string& path() const { return path_; }
   std::string child_path(std::string_view name) const;
 
   Stat stat() const;
   std::optional<Stat> stat_at(std::string_view name) const;  // lstat semantics; nullopt if absent
-  std::vector<DirEntry> entries() const;                      // sorted by name, no "." or ".."
-  Dir dir_at(std::string_view name) const;                    // never through a symlink; throws
-  std::optional<Dir> find_dir(std::string_view name) const;   // nullopt if absent or not a dir
-  std::string link_at(std::string_view name) const;           // readlinkat
+  std::vector<DirEntry> entries() const;                     // sorted by name, no "." or ".."
+  Dir dir_at(std::string_view name) const;                   // never through a symlink; throws
+  std::optional<Dir> find_dir(std::string_view name) const;  // nullopt if absent or not a dir
+  std::string link_at(std::string_view name) const;          // readlinkat
   // Reads a regular file (not through a symlink); throws if larger than `limit`.
   std::string read_at(std::string_view name, std::size_t limit = 256u << 20) const;
-  Fd open_at(std::string_view name, int flags) const;  // adds O_NOFOLLOW | O_CLOEXEC
+  // openat(name, flags | O_NOFOLLOW | O_CLOEXEC), mode 0600 when creating; throws.
+  Fd open_at(std::string_view name, int flags) const;
   std::vector<std::pair<std::string, std::string>> xattrs_at(std::string_view name) const;
   FileMeta meta_at(std::string_view name) const;  // mode, owner, times and xattrs
 
@@ -61,9 +63,9 @@ class UnsafePath : public Error {
 };
 
 struct Resolved {
-  Dir parent;             // holds the object
-  std::string name;       // final component, not followed
-  std::string real_path;  // in-root path after following the parents' symlinks
+  Dir parent;                // holds the object
+  std::string name;          // final component, not followed
+  std::string real_path;     // in-root path after following the parents' symlinks
   std::optional<Stat> stat;  // the object's, nullopt when it does not exist
 };
 
@@ -78,13 +80,19 @@ class SafeRoot {
 
   // Resolves an absolute in-root path: parents followed as described above, the final
   // component not followed. nullopt when a parent does not exist or is not a directory.
-  // Throws UnsafePath for an unsafe transition, a magic link or too many links.
+  // Throws UnsafePath for an unsafe transition, a magic link or too many links, and for a
+  // path that names the root itself ("/", "/etc/..": it has no parent to act in).
+  // Empty and "." components are ignored, so "/a/" and "/a/." name the link "a" itself,
+  // not its target; ".." is resolved physically (after a link, it leaves the target) and
+  // clamps at the root. A relative path or one with a NUL byte throws Error(input).
   std::optional<Resolved> resolve(std::string_view path) const;
-  // Like resolve, then opens the object as a directory, following it safely if it is a link.
+  // Like resolve, then opens the object as a directory, following it safely if it is a
+  // link; nullopt when absent or not a directory. "/" gives the root.
   std::optional<Dir> open_dir(std::string_view path) const;
-  // Reads a regular file, following a final symlink safely; nullopt if absent.
-  std::optional<std::string> read_file(std::string_view path,
-                                       std::size_t limit = 256u << 20) const;
+  // Reads a regular file, following a final symlink safely; nullopt if absent. Throws
+  // for another type of object (a fifo or a device is never opened) or beyond `limit`.
+  std::optional<std::string> read_file(std::string_view path, std::size_t limit = 256u << 20) const;
+  // The final component's lstat ("/" gives the root's); nullopt if absent.
   std::optional<Stat> lstat(std::string_view path) const;
 
  private:

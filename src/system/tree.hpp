@@ -18,10 +18,10 @@ struct TreeEntry {
 };
 
 struct TreeSummary {
-  std::uint64_t entries = 0;  // including the top
-  std::uint64_t bytes = 0;    // sum of regular file sizes
-  std::vector<std::string> mount_points;      // in-root paths of mounts found inside (not entered)
-  std::vector<std::string> setid_hardlinks;   // set-id files with more than one link
+  std::uint64_t entries = 0;                 // including the top
+  std::uint64_t bytes = 0;                   // sum of regular file sizes
+  std::vector<std::string> mount_points;     // in-root paths of mounts found inside (not entered)
+  std::vector<std::string> setid_hardlinks;  // set-id files with more than one link
 };
 
 // Visits `parent/name` and everything below it, depth first, parents before children.
@@ -31,22 +31,33 @@ struct TreeSummary {
 TreeSummary walk_tree(const Dir& parent, std::string_view name,
                       const std::function<bool(const TreeEntry&)>& visit);
 
-// Copies `from/from_name` to `to/to_name` (which must not exist): content, mode, owner,
-// times, xattrs (and so ACLs), symlink targets, device nodes, fifos, and hard links
-// within the tree. Files are fsynced before it returns.
-void copy_tree(const Dir& from, std::string_view from_name, const Dir& to, std::string_view to_name);
+// Copies `from/from_name` to `to/to_name` (which must not exist): content (holes kept),
+// mode, owner, times, xattrs (and so ACLs), symlink targets, device nodes, fifos,
+// sockets (recreated as socket inodes), and hard links within the tree. Files and
+// directories are fsynced before it returns. Refuses to cross a mount point. On failure
+// the partial copy is left in place for the caller (it is named in the error). `to`
+// should be private (root-owned, 0700): the copy's directories get their final owners
+// and modes as they are finished.
+void copy_tree(const Dir& from, std::string_view from_name, const Dir& to,
+               std::string_view to_name);
 
-// Removes `parent/name` and everything below it. Refuses to cross mount points; clears
-// set-id bits of a file before unlinking it when it has other links (dpkg's secure_unlink).
+// Removes `parent/name` and everything below it. A mount point anywhere below means
+// nothing is removed (a first walk looks for them; one that appears during the removal
+// stops it there). Clears the set-id bits of a file (mode 0600) before unlinking it,
+// whatever its link count (dpkg's secure_unlink). A directory that gains an entry during
+// the removal stops it with ENOTEMPTY.
 void remove_tree(const Dir& parent, std::string_view name);
 
-// Replaces `dir/name` atomically and durably: write a temporary file in `dir`, set its
-// owner, mode, times and xattrs, fsync, rename over the name, fsync the directory.
+// Replaces `dir/name` atomically and durably: write a temporary file in `dir` (O_TMPFILE,
+// or an O_EXCL random name), set its owner, mode, times and xattrs, fsync, rename over
+// the name (a symlink there is replaced, not followed), fsync the directory. Times are
+// applied exactly as given: for an edit, pass the current time as mtime.
 void write_file_atomic(const Dir& dir, std::string_view name, std::string_view content,
                        const FileMeta& meta);
 
 // Sets mode, owner, xattrs and times of `dir/name` (never through a symlink; a symlink's
-// own owner and times are set, its mode cannot be).
+// own owner and times are set, its mode cannot be). `meta.xattrs` is the whole set: other
+// xattrs are removed, except security.selinux.
 void apply_meta(const Dir& dir, std::string_view name, const FileMeta& meta);
 
 enum class RenameMode { noreplace, exchange };

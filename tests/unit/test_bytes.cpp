@@ -19,12 +19,14 @@ TEST_CASE("bytes: shown escapes what a terminal would hide") {
       {"bad\xff", "bad\\xff"},
       {"\x7f", "\\x7f"},
   };
-  for (const auto& c : cases) CHECK(shown(c.in) == c.out);
+  for (const auto& c : cases)
+    CHECK(shown(c.in) == c.out);
 }
 
 TEST_CASE("bytes: encode_bytes round-trips every byte value") {
   std::string all;
-  for (int i = 0; i < 256; ++i) all += static_cast<char>(i);
+  for (int i = 0; i < 256; ++i)
+    all += static_cast<char>(i);
   CHECK(decode_bytes(encode_bytes(all)) == all);
   CHECK(encode_bytes("50%") == "50%25");
   CHECK(encode_bytes("caf\xc3\xa9") == "caf\xc3\xa9");

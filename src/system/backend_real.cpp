@@ -1,0 +1,120 @@
+// The backend that changes the machine: each operation is one of the descriptor-based
+// functions of this layer.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "excise/bytes.hpp"
+#include "system/backend.hpp"
+#include "system/meta.hpp"
+#include "system/posix.hpp"
+#include "system/unlink.hpp"
+
+namespace excise::sys {
+
+namespace {
+
+class RealBackend : public Backend {
+ public:
+  bool writes() const override { return true; }
+
+  void rename(const Dir& from, std::string_view from_name, const Dir& to, std::string_view to_name,
+              RenameMode mode) override {
+    rename_at(from, from_name, to, to_name, mode);
+  }
+
+  void make_dir(const Dir& in, std::string_view name, const FileMeta& meta) override {
+    posix::check_name(in.path(), name);
+    const std::string path = in.child_path(name);
+    // Created private, then given its metadata through a descriptor of the directory we
+    // just made (not by name: the name could be swapped in a directory others can write).
+    if (::mkdirat(in.fd(), std::string(name).c_str(), 0700) != 0) {
+      posix::fail("create directory", path, errno);
+    }
+    Fd dir = posix::open_dir_at(in.fd(), name, path);
+    if (!dir) posix::fail("open directory", path, errno);
+    meta::apply({dir.get(), false, false, path}, meta);
+  }
+
+  void hard_link(const Dir& from, std::string_view from_name, const Dir& to,
+                 std::string_view to_name) override {
+    posix::check_name(from.path(), from_name);
+    posix::check_name(to.path(), to_name);
+    // Flags 0: a symlink under from_name is linked as itself, never followed.
+    if (::linkat(from.fd(), std::string(from_name).c_str(), to.fd(), std::string(to_name).c_str(),
+                 0) != 0) {
+      throw Error(Failure::system,
+                  fmt::format("link {} -> {}: {}", shown(to.child_path(to_name)),
+                              shown(from.child_path(from_name)), posix::error_text(errno)));
+    }
+  }
+
+  void make_symlink(const Dir& in, std::string_view name, std::string_view target) override {
+    posix::check_name(in.path(), name);
+    if (::symlinkat(std::string(target).c_str(), in.fd(), std::string(name).c_str()) != 0) {
+      posix::fail("create symlink", in.child_path(name), errno);
+    }
+  }
+
+  void remove_file(const Dir& in, std::string_view name) override {
+    posix::check_name(in.path(), name);
+    const std::string path = in.child_path(name);
+    auto st = posix::stat_at(in.fd(), name, path);
+    if (!st) posix::fail("remove", path, ENOENT);
+    if (st->is_dir()) posix::fail("remove", path, EISDIR);
+    secure_unlink(in.fd(), name, *st, path);
+  }
+
+  void remove_empty_dir(const Dir& in, std::string_view name) override {
+    posix::check_name(in.path(), name);
+    if (::unlinkat(in.fd(), std::string(name).c_str(), AT_REMOVEDIR) != 0) {
+      posix::fail("remove directory", in.child_path(name), errno);
+    }
+  }
+
+  void remove_tree(const Dir& in, std::string_view name) override { sys::remove_tree(in, name); }
+
+  void copy_tree(const Dir& from, std::string_view from_name, const Dir& to,
+                 std::string_view to_name) override {
+    sys::copy_tree(from, from_name, to, to_name);
+  }
+
+  void write_file(const Dir& in, std::string_view name, std::string_view content,
+                  const FileMeta& meta) override {
+    write_file_atomic(in, name, content, meta);
+  }
+
+  void set_meta(const Dir& in, std::string_view name, const FileMeta& meta) override {
+    apply_meta(in, name, meta);
+  }
+
+  void set_mode(const Dir& in, std::string_view name, std::uint32_t mode) override {
+    posix::check_name(in.path(), name);
+    const std::string path = in.child_path(name);
+    Fd pin = posix::open_path(in.fd(), name, path);
+    if (!pin) posix::fail("change mode of", path, ENOENT);
+    if (posix::stat_fd(pin.get(), path).is_symlink()) {
+      throw Error(Failure::system,
+                  fmt::format("change mode of {}: a symlink has no mode of its own", shown(path)));
+    }
+    if (::fchmodat(AT_FDCWD, posix::proc_fd(pin.get()).c_str(), mode & 07777, 0) != 0) {
+      posix::fail("change mode of", path, errno);
+    }
+  }
+
+  void sync(const Dir& dir) override { fsync_dir(dir); }
+
+  CommandResult run(const Command& command) override { return run_command(command); }
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_real_backend() {
+  return std::make_unique<RealBackend>();
+}
+
+}  // namespace excise::sys

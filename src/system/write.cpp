@@ -1,0 +1,135 @@
+// Single-object changes: atomic replacement of a file, metadata, renames, directory sync.
+#include <fcntl.h>
+#include <stdio.h>  // renameat2, RENAME_* (glibc 2.28)
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "excise/bytes.hpp"
+#include "system/meta.hpp"
+#include "system/posix.hpp"
+#include "system/tree.hpp"
+
+namespace excise::sys {
+
+namespace {
+
+std::string temp_name() {
+  unsigned char bytes[8];
+  if (::getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) {
+    posix::fail("getrandom", "", errno);
+  }
+  std::string out = ".excise-tmp-";
+  for (unsigned char b : bytes)
+    out += fmt::format("{:02x}", b);
+  return out;
+}
+
+void write_all(int fd, std::string_view content, std::string_view path) {
+  while (!content.empty()) {
+    ssize_t put = ::write(fd, content.data(), content.size());
+    if (put < 0) {
+      if (errno == EINTR) continue;
+      posix::fail("write", path, errno);
+    }
+    content.remove_prefix(static_cast<std::size_t>(put));
+  }
+}
+
+// Gives the unnamed O_TMPFILE file a temporary name, or creates a named one (file
+// systems without O_TMPFILE). Returns the descriptor; `name` receives the temporary name
+// once the file has one.
+Fd create_temp(const Dir& dir, std::string_view target, std::string& name, bool& unnamed) {
+  Fd fd(::openat(dir.fd(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
+  if (fd) {
+    unnamed = true;
+    return fd;
+  }
+  if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+    posix::fail("create a temporary file for", target, errno);
+  }
+  unnamed = false;
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    name = temp_name();
+    fd = Fd(::openat(dir.fd(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                     0600));
+    if (fd) return fd;
+    if (errno != EEXIST) posix::fail("create a temporary file for", target, errno);
+  }
+  posix::fail("create a temporary file for", target, EEXIST);
+}
+
+// Links the finished O_TMPFILE file under a fresh temporary name: linkat cannot replace
+// an existing name, renameat then can, atomically.
+void name_temp(const Dir& dir, int fd, std::string& name, std::string_view target) {
+  const std::string proc = posix::proc_fd(fd);
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    name = temp_name();
+    if (::linkat(AT_FDCWD, proc.c_str(), dir.fd(), name.c_str(), AT_SYMLINK_FOLLOW) == 0) return;
+    if (errno != EEXIST) posix::fail("link the temporary file for", target, errno);
+  }
+  posix::fail("link the temporary file for", target, EEXIST);
+}
+
+}  // namespace
+
+void write_file_atomic(const Dir& dir, std::string_view name, std::string_view content,
+                       const FileMeta& meta) {
+  posix::check_name(dir.path(), name);
+  const std::string path = dir.child_path(name);
+  std::string temp;
+  bool unnamed = false;
+  Fd fd = create_temp(dir, path, temp, unnamed);
+  try {
+    write_all(fd.get(), content, path);
+    meta::apply({fd.get(), false, false, path}, meta);
+    if (::fsync(fd.get()) != 0) posix::fail("sync", path, errno);
+    if (unnamed) name_temp(dir, fd.get(), temp, path);
+    // renameat replaces the name itself: a symlink planted there is replaced, not followed.
+    if (::renameat(dir.fd(), temp.c_str(), dir.fd(), std::string(name).c_str()) != 0) {
+      posix::fail("replace", path, errno);
+    }
+  } catch (...) {
+    if (!temp.empty()) ::unlinkat(dir.fd(), temp.c_str(), 0);  // best effort: ours, unchanged
+    throw;
+  }
+  fsync_dir(dir);
+}
+
+void apply_meta(const Dir& dir, std::string_view name, const FileMeta& meta) {
+  posix::check_name(dir.path(), name);
+  const std::string path = dir.child_path(name);
+  Fd pin = posix::open_path(dir.fd(), name, path);
+  if (!pin) posix::fail("set metadata of", path, ENOENT);
+  const Stat st = posix::stat_fd(pin.get(), path);
+  meta::apply({pin.get(), true, st.is_symlink(), path}, meta);
+}
+
+void rename_at(const Dir& from, std::string_view from_name, const Dir& to, std::string_view to_name,
+               RenameMode mode) {
+  posix::check_name(from.path(), from_name);
+  posix::check_name(to.path(), to_name);
+  const unsigned flags = mode == RenameMode::exchange ? RENAME_EXCHANGE : RENAME_NOREPLACE;
+  if (::renameat2(from.fd(), std::string(from_name).c_str(), to.fd(), std::string(to_name).c_str(),
+                  flags) == 0) {
+    return;
+  }
+  const int err = errno;
+  const std::string what = fmt::format("rename {} -> {}: {}", shown(from.child_path(from_name)),
+                                       shown(to.child_path(to_name)), posix::error_text(err));
+  if (err == EXDEV) throw CrossDevice(what);
+  throw Error(Failure::system, what);
+}
+
+void fsync_dir(const Dir& dir) {
+  if (::fsync(dir.fd()) == 0) return;
+  if (errno != EBADF) posix::fail("sync", dir.path(), errno);
+  // An O_PATH descriptor cannot be synced: reopen the same directory for reading.
+  Fd fd(::openat(dir.fd(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd || ::fsync(fd.get()) != 0) posix::fail("sync", dir.path(), errno);
+}
+
+}  // namespace excise::sys
