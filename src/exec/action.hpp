@@ -27,6 +27,10 @@ class Backend;
 class RunDir;
 
 struct ExecContext {
+  ExecContext(const sys::SafeRoot& root_, sys::Backend& backend_, RunDir& run_, const Target& target_,
+              std::ostream& log_)
+      : root(root_), backend(backend_), run(run_), target(target_), log(log_) {}
+
   const sys::SafeRoot& root;
   sys::Backend& backend;  // every change goes through it (dry-run changes nothing)
   RunDir& run;            // quarantine and pre-image blobs of this run

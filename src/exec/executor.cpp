@@ -10,6 +10,7 @@
 #include "excise/bytes.hpp"
 #include "excise/error.hpp"
 #include "plan/plan_json.hpp"
+#include "system/backend.hpp"
 
 namespace excise {
 namespace {

@@ -132,7 +132,7 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
   const json manifest = json::parse(context.run.get_blob(undo.at("manifest")));
   // Directories, parents first.
   std::vector<std::pair<std::string, json>> dirs;
-  for (const auto& d : manifest.at("dirs")) dirs.emplace_back(decode_bytes(d.at("path")), d.at("meta"));
+  for (const auto& d : manifest.at("dirs")) dirs.emplace_back(decode_bytes(d.at("path").get<std::string>()), d.at("meta"));
   std::sort(dirs.begin(), dirs.end());
   for (const auto& [path, meta] : dirs) {
     const auto resolved = context.root.resolve(path);
@@ -148,7 +148,7 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
   // Files: move each kept inode back unless something else took its place.
   const Dir keep = snapshot_dir(context, false);
   for (const auto& f : manifest.at("files")) {
-    const std::string path = decode_bytes(f.at("path"));
+    const std::string path = decode_bytes(f.at("path").get<std::string>());
     const std::string qname = f.at("qname");
     if (keep.is_open() && !keep.stat_at(qname)) continue;  // already back
     const auto resolved = context.root.resolve(path);
@@ -171,7 +171,7 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
   // info/ files, byte for byte with their metadata.
   const Dir info = admin.dir_at("info");
   for (const auto& i : undo.at("info")) {
-    const std::string name = decode_bytes(i.at("name"));
+    const std::string name = decode_bytes(i.at("name").get<std::string>());
     const std::string content = context.run.get_blob(i.at("blob"));
     if (info.stat_at(name) && info.read_at(name) == content) continue;
     backend.write_file(info, name, content, meta_from_json(i.at("meta")));

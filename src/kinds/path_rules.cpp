@@ -11,6 +11,7 @@
 #include "plan/detect_context.hpp"
 #include "plan/ordering.hpp"
 #include "playbook/protected_paths.hpp"
+#include "system/accounts.hpp"
 #include "system/dpkg_database.hpp"
 #include "system/safe_root.hpp"
 
@@ -34,7 +35,7 @@ PathRules::PathRules(DetectContext& context) : context_(context) {
   const auto removed = removed_users(context);
   const auto& accounts = context.accounts();
   std::set<std::string> skip;
-  for (const auto& user : accounts.users()) {
+  for (const auto& user : sys::all_users(accounts)) {
     if (removed.count(user.name)) skip.insert(user.home);
   }
   for (const auto& home : context.homes()) {

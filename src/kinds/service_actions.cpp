@@ -35,7 +35,7 @@ class Disable final : public Action {
 class Stop final : public Action {
  public:
   std::string_view name() const override { return "service.stop"; }
-  json prepare(const Step& step, ExecContext& context) const override {
+  json prepare(const Step& step, ExecContext&) const override {
     const std::string unit = decode_bytes(step.params.at("unit").get<std::string>());
     // is-active only reads; a dry run may ask it too.
     sys::Command command;

@@ -68,6 +68,9 @@ class DryRunBackend : public Backend {
   void set_mode(const Dir& in, std::string_view name, std::uint32_t mode) override {
     say(fmt::format("would change mode of {} to {:04o}", at(in, name), mode & 07777));
   }
+  void set_times(const Dir& in, std::string_view name, Timespec, Timespec) override {
+    say(fmt::format("would set times of {}", name == "." ? shown(in.path()) : at(in, name)));
+  }
   void sync(const Dir& dir) override { say(fmt::format("would sync {}", shown(dir.path()))); }
   CommandResult run(const Command& command) override {
     say("would run: " + show_command(command.argv));

@@ -106,6 +106,10 @@ class RealBackend : public Backend {
     }
   }
 
+  void set_times(const Dir& in, std::string_view name, Timespec atime, Timespec mtime) override {
+    sys::set_times(in, name, atime, mtime);
+  }
+
   void sync(const Dir& dir) override { fsync_dir(dir); }
 
   CommandResult run(const Command& command) override { return run_command(command); }

@@ -8,6 +8,7 @@
 
 #include "system/posix.hpp"
 #include "system/xattr.hpp"
+#include "system/tree.hpp"
 
 namespace excise::sys::meta {
 
@@ -42,3 +43,23 @@ void apply(const Object& object, const FileMeta& meta) {
 }
 
 }  // namespace excise::sys::meta
+
+namespace excise::sys {
+
+void set_times(const Dir& dir, std::string_view name, Timespec atime, Timespec mtime) {
+  const struct timespec times[2] = {{static_cast<time_t>(atime.sec), static_cast<long>(atime.nsec)},
+                                    {static_cast<time_t>(mtime.sec), static_cast<long>(mtime.nsec)}};
+  if (name == ".") {
+    // The directory itself: through its pinned descriptor, never by a path.
+    if (::utimensat(AT_FDCWD, posix::proc_fd(dir.fd()).c_str(), times, 0) != 0) {
+      posix::fail("set times of", dir.path(), errno);
+    }
+    return;
+  }
+  posix::check_name(dir.path(), name);
+  if (::utimensat(dir.fd(), std::string(name).c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+    posix::fail("set times of", dir.child_path(name), errno);
+  }
+}
+
+}  // namespace excise::sys

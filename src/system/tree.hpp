@@ -60,6 +60,10 @@ void write_file_atomic(const Dir& dir, std::string_view name, std::string_view c
 // xattrs are removed, except security.selinux.
 void apply_meta(const Dir& dir, std::string_view name, const FileMeta& meta);
 
+// Sets access and modification times of `dir/name` (never through a symlink); name "."
+// means the directory itself.
+void set_times(const Dir& dir, std::string_view name, Timespec atime, Timespec mtime);
+
 enum class RenameMode { noreplace, exchange };
 // renameat2; throws Error(system), with errno's text; EXDEV is reported as CrossDevice.
 void rename_at(const Dir& from, std::string_view from_name, const Dir& to, std::string_view to_name,

@@ -15,8 +15,8 @@ struct In {
   std::size_t artifact = 0;
   int rank = 0;
   std::int64_t key = 0;
-  std::string order_name;
-  std::vector<std::string> after_steps;
+  std::string order_name = {};
+  std::vector<std::string> after_steps = {};
 };
 
 std::vector<std::string> order(const std::vector<In>& in, const std::vector<ArtifactEdges>& edges,
