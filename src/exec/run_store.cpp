@@ -50,7 +50,11 @@ RunDir RunDir::placeholder(std::string id, const std::string& state_path) {
 
 std::string RunDir::put_blob(sys::Backend& backend, std::string_view content) {
   std::string digest = sha256_hex(content);
-  if (blobs_.is_open() && blobs_.stat_at(digest)) return digest;
+  if (!blobs_.is_open()) {
+    dry_blobs_[digest] = std::string(content);
+    return digest;
+  }
+  if (blobs_.stat_at(digest)) return digest;
   sys::FileMeta meta;
   meta.mode = 0600;
   meta.atime = meta.mtime = now_timespec();
@@ -59,7 +63,8 @@ std::string RunDir::put_blob(sys::Backend& backend, std::string_view content) {
 }
 
 std::string RunDir::get_blob(const std::string& digest) const {
-  if (!blobs_.stat_at(digest)) {
+  if (const auto it = dry_blobs_.find(digest); it != dry_blobs_.end()) return it->second;
+  if (!blobs_.is_open() || !blobs_.stat_at(digest)) {
     throw Error(Failure::input, "run " + id_ + ": saved pre-image " + digest + " is missing from " +
                                     shown(blobs_.path()));
   }

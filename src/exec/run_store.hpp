@@ -4,6 +4,7 @@
 // cannot redirect it; --state-dir names another (host) directory.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,7 +30,8 @@ class RunDir {
   const sys::Dir& dir() const { return dir_; }
   const sys::Dir& quarantine() const { return quarantine_; }
 
-  // Keeps `content` as blobs/<sha256>, durably, and returns the digest.
+  // Keeps `content` as blobs/<sha256>, durably, and returns the digest. A dry run keeps
+  // it in memory instead, so that later steps read what earlier ones "kept".
   std::string put_blob(sys::Backend& backend, std::string_view content);
   // Reads a blob back and checks its digest. Throws Error(input) when it is missing or damaged.
   std::string get_blob(const std::string& digest) const;
@@ -37,6 +39,7 @@ class RunDir {
  private:
   std::string id_;
   sys::Dir dir_, quarantine_, blobs_;
+  std::map<std::string, std::string> dry_blobs_;
 };
 
 class StateDir {

@@ -12,6 +12,9 @@
 #include "excise/error.hpp"
 #include "kinds/package.hpp"
 #include "plan/detect_context.hpp"
+#include "playbook/protected_paths.hpp"
+#include "plan/ordering.hpp"
+#include "system/accounts.hpp"
 #include "system/dpkg_database.hpp"
 #include "system/dpkg_root.hpp"
 #include "system/safe_root.hpp"
@@ -128,6 +131,33 @@ void PackageKind::detect(const Playbook&, const Artifact& artifact, DetectContex
       step.params = {{"package", p.name}, {"arch", p.multi_arch == sys::MultiArch::same ? p.arch : ""},
                      {"version", p.version_text}, {"scripts", skip ? "skip" : "run"}};
       context.propose(std::move(step), {0, 0, order_name(p), std::move(after)});
+    }
+  }
+}
+
+// What scripted purges protect: every path the plan removes and the homes of the
+// accounts it removes (a postrm's `rm -rf /var/lib/acme` or `userdel -r` reaches them
+// before the cleanup and accounts steps would).
+void PackageKind::finish(DetectContext& context) const {
+  std::vector<std::string> paths;
+  for (const auto& p : context.proposed()) {
+    if (p.step.action == "path.quarantine" || p.step.action == "path.prune") paths.push_back(p.step.target);
+    if (p.step.action == "account.remove-user") {
+      const auto user = sys::find_user(context.accounts(), p.step.target);
+      if (user && is_usable_home(user->home)) paths.push_back(user->home);
+    }
+  }
+  std::sort(paths.begin(), paths.end());
+  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+  json protect = json::array();
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    bool inside = false;
+    for (std::size_t j = 0; j < i && !inside; ++j) inside = path_within(paths[i], paths[j]);
+    if (!inside) protect.push_back(encode_bytes(paths[i]));
+  }
+  for (auto& p : context.proposed()) {
+    if (p.step.action == "package.purge" && p.step.params.value("scripts", std::string()) == "run") {
+      p.step.params["protect"] = protect;
     }
   }
 }

@@ -8,6 +8,7 @@
 #include "exec/run_store.hpp"
 #include "excise/bytes.hpp"
 #include "excise/error.hpp"
+#include "kinds/package_protect.hpp"
 #include "kinds/package_snapshot.hpp"
 #include "system/backend.hpp"
 #include "system/dpkg_root.hpp"
@@ -62,7 +63,13 @@ class PackagePurge final : public Action {
   std::string_view name() const override { return "package.purge"; }
 
   json prepare(const Step& step, ExecContext& context) const override {
-    return take_package_snapshot(package_ref_of(step), context);
+    json undo = take_package_snapshot(package_ref_of(step), context);
+    if (undo.contains("manifest") && step.params.value("scripts", std::string("run")) == "run") {
+      std::vector<std::string> paths = script_state_paths();
+      for (const auto& p : step.params.value("protect", json::array())) paths.push_back(decode_bytes(p.get<std::string>()));
+      undo["protect"] = protect_paths(paths, context);
+    }
+    return undo;
   }
 
   void apply(const Step& step, json& undo, ExecContext& context) const override {
@@ -80,6 +87,7 @@ class PackagePurge final : public Action {
       throw Error(Failure::system, "purge " + package_spec(ref) + ": dpkg " + result.describe());
     }
     context.changed = true;
+    if (undo.contains("protect")) note_after_scripts(undo["protect"], context);
     if (context.backend.writes()) {
       if (const auto admin = context.root.open_dir(sys::kDpkgAdminDir)) {
         undo["status_after"] = sha256_hex(admin->read_at("status"));
@@ -90,6 +98,7 @@ class PackagePurge final : public Action {
   void undo(const Step& step, const json& undo, ExecContext& context) const override {
     const PackageRef ref = package_ref_of(step);
     restore_package_snapshot(ref, undo, context);
+    if (undo.contains("protect")) restore_protected(undo.at("protect"), context);
     // Scripts moved aside are back through info/; drop the quarantined copies.
     const Dir& q = context.run.quarantine();
     for (const auto& qname : undo.value("scripts_moved_aside", json::array())) {

@@ -47,8 +47,10 @@ std::vector<std::string> listed_paths(const Dir& info, const std::string& list_n
   return sys::parse_list_file(info.read_at(list_name));
 }
 
-// Directories dpkg itself writes in while removing a package; their times go back too.
-constexpr const char* kAdminSubdirs[] = {"", "info", "updates", "triggers"};
+// What dpkg itself touches in its admin directory while removing a package (directories
+// it writes in, lock files it rewrites); their times go back too.
+constexpr const char* kAdminTouched[] = {"info", "updates", "triggers", "lock", "lock-frontend",
+                                         "triggers/Lock", "triggers/Unincorp", "triggers/File"};
 
 }  // namespace
 
@@ -84,11 +86,14 @@ json take_package_snapshot(const PackageRef& ref, ExecContext& context) {
   undo["info"] = info_files;
 
   json admin_times = json::array();
-  for (const char* sub : kAdminSubdirs) {
+  for (const char* sub : kAdminTouched) {
     const std::string path = std::string(sys::kDpkgAdminDir) + (*sub ? "/" : "") + sub;
-    if (const auto dir = context.root.open_dir(path)) admin_times.push_back({{"path", path}, {"meta", meta_to_json(admin.meta_at(*sub ? sub : "."))}});
+    if (const auto r = context.root.resolve(path); r && r->stat) {
+      admin_times.push_back({{"path", path}, {"meta", meta_to_json(r->parent.meta_at(r->name))}});
+    }
   }
   undo["admin_dirs"] = admin_times;
+  undo["admin_meta"] = meta_to_json(admin.meta_at("."));
 
   // The package's own files: a hard link each, so dpkg's unlink leaves the inode to us.
   const Dir keep = snapshot_dir(context, true);
@@ -158,7 +163,7 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
     }
     if (resolved->stat) {
       if (resolved->stat->dev == f.at("dev") && resolved->stat->ino == f.at("ino")) {
-        backend.remove_file(keep, qname);  // dpkg never removed it: drop our extra link
+        backend.drop_link(keep, qname);  // dpkg never removed it: drop our extra link
       } else {
         context.notes.push_back("not put back: " + path + " exists again and was not overwritten");
       }
@@ -208,11 +213,14 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
     }
   }
   for (const auto& a : undo.at("admin_dirs")) {
-    if (const auto dir = context.root.open_dir(a.at("path").get<std::string>())) {
+    if (const auto r = context.root.resolve(a.at("path").get<std::string>()); r && r->stat) {
       const sys::FileMeta meta = meta_from_json(a.at("meta"));
-      backend.set_times(*dir, ".", meta.atime, meta.mtime);
+      backend.set_times(r->parent, r->name, meta.atime, meta.mtime);
     }
   }
+  // Last, the admin directory itself: everything above wrote in it.
+  const sys::FileMeta admin_meta = meta_from_json(undo.at("admin_meta"));
+  backend.set_times(admin, ".", admin_meta.atime, admin_meta.mtime);
 }
 
 }  // namespace excise

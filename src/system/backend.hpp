@@ -28,6 +28,10 @@ class Backend {
   virtual void make_symlink(const Dir& in, std::string_view name, std::string_view target) = 0;
   // Not a directory; set-id bits are cleared first (SAFETY S8). Absent: an error.
   virtual void remove_file(const Dir& in, std::string_view name) = 0;
+  // Removes one extra name of a file that lives on under another name (a hard link excise
+  // made to keep an inode): a plain unlink, without remove_file's clearing of set-id bits,
+  // which would reach the live file through the shared inode.
+  virtual void drop_link(const Dir& in, std::string_view name) = 0;
   virtual void remove_empty_dir(const Dir& in, std::string_view name) = 0;
   virtual void remove_tree(const Dir& in, std::string_view name) = 0;
   virtual void copy_tree(const Dir& from, std::string_view from_name, const Dir& to,

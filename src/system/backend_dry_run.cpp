@@ -62,6 +62,9 @@ class DryRunBackend : public Backend {
                   const FileMeta& meta) override {
     say(fmt::format("would write {} ({} bytes, {})", at(in, name), content.size(), describe(meta)));
   }
+  void drop_link(const Dir& in, std::string_view name) override {
+    say(fmt::format("would remove the extra link {}", at(in, name)));
+  }
   void set_meta(const Dir& in, std::string_view name, const FileMeta& meta) override {
     say(fmt::format("would set metadata of {} ({})", at(in, name), describe(meta)));
   }

@@ -69,6 +69,13 @@ class RealBackend : public Backend {
     secure_unlink(in.fd(), name, *st, path);
   }
 
+  void drop_link(const Dir& in, std::string_view name) override {
+    posix::check_name(in.path(), name);
+    if (::unlinkat(in.fd(), std::string(name).c_str(), 0) != 0) {
+      posix::fail("remove", in.child_path(name), errno);
+    }
+  }
+
   void remove_empty_dir(const Dir& in, std::string_view name) override {
     posix::check_name(in.path(), name);
     if (::unlinkat(in.fd(), std::string(name).c_str(), AT_REMOVEDIR) != 0) {

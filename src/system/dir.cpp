@@ -133,6 +133,11 @@ std::vector<std::pair<std::string, std::string>> Dir::xattrs_at(std::string_view
 }
 
 FileMeta Dir::meta_at(std::string_view name) const {
+  if (name == ".") {
+    // The directory itself, through its own descriptor.
+    Stat st = posix::stat_fd(fd(), path_);
+    return meta::read({fd(), true, false, path_}, st);
+  }
   posix::check_name(path_, name);
   const std::string path = child_path(name);
   Fd pin = posix::open_path(fd(), name, path);

@@ -49,7 +49,8 @@ class Dir {
   // openat(name, flags | O_NOFOLLOW | O_CLOEXEC), mode 0600 when creating; throws.
   Fd open_at(std::string_view name, int flags) const;
   std::vector<std::pair<std::string, std::string>> xattrs_at(std::string_view name) const;
-  FileMeta meta_at(std::string_view name) const;  // mode, owner, times and xattrs
+  // Mode, owner, times and xattrs; name "." means the directory itself.
+  FileMeta meta_at(std::string_view name) const;
 
  private:
   std::shared_ptr<Fd> fd_;

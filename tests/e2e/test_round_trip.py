@@ -51,7 +51,7 @@ class RoundTrip(unittest.TestCase):
         self.assertTrue(r.json()["changed"])
         self.assertEqual(sc.after_apply_problems(before), [])
         for package in sc.packages:
-            self.assertNotIn(package, views.dpkg_packages(root), "dpkg still knows " + package)
+            self.assertNotIn(package, dpkg_packages(root), "dpkg still knows " + package)
 
         # a second plan finds nothing; a second apply changes nothing
         self.excise("plan", "--root", root, sc.playbook, expect=0)
