@@ -26,9 +26,9 @@ struct StepOrigin {
 
 struct Step {
   Phase phase = Phase::cleanup;
-  std::string action;   // registered action, e.g. "path.quarantine"
-  std::string target;   // what it acts on, as bytes (a path, a package, a unit...)
-  std::string reason;   // why, for people
+  std::string action;  // registered action, e.g. "path.quarantine"
+  std::string target;  // what it acts on, as bytes (a path, a package, a unit...)
+  std::string reason;  // why, for people
   bool reversible = true;
   std::string irreversible_why;  // set when !reversible
   StepOrigin origin;
@@ -70,10 +70,10 @@ struct PlaybookRef {
 
 struct Plan {
   static constexpr int kFormatVersion = 1;
-  std::string root;       // the target root as given (bytes)
-  bool live = false;      // a running system (root is "/"), not an offline image
-  bool systemd = false;   // PID 1 is systemd (live only)
-  std::string created;    // UTC, ISO 8601
+  std::string root;      // the target root as given (bytes)
+  bool live = false;     // a running system (root is "/"), not an offline image
+  bool systemd = false;  // PID 1 is systemd (live only)
+  std::string created;   // UTC, ISO 8601
   std::vector<PlaybookRef> playbooks;
   std::vector<Step> steps;  // in execution order
   std::vector<Conflict> conflicts;

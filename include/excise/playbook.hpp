@@ -47,7 +47,7 @@ struct Artifact {
 };
 
 struct Playbook {
-  std::string path;    // as given or found
+  std::string path;  // as given or found
   Origin origin = Origin::given;
   std::string sha256;  // of the file's bytes, for plan fingerprints
   int schema = 1;

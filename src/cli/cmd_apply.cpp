@@ -4,11 +4,12 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "exec/executor.hpp"
-#include "exec/run_lock.hpp"
-#include "exec/run_store.hpp"
 #include "excise/bytes.hpp"
 #include "excise/error.hpp"
+#include "exec/executor.hpp"
+#include "exec/interrupted.hpp"
+#include "exec/run_lock.hpp"
+#include "exec/run_store.hpp"
 #include "plan/plan_json.hpp"
 #include "plan/planner.hpp"
 #include "plan/staleness.hpp"
@@ -44,7 +45,8 @@ void refuse_if_stale(const Plan& confirmed, const Plan& now, const std::string& 
   const auto differences = stale_facts(confirmed, now);
   if (differences.empty()) return;
   std::string message = what + " no longer matches the system; nothing was changed. What differs:";
-  for (const auto& d : differences) message += "\n  - " + d;
+  for (const auto& d : differences)
+    message += "\n  - " + d;
   message += "\nmake a new plan (excise plan) and review it";
   throw Error(Failure::stale, message);
 }
@@ -53,8 +55,8 @@ void warn_irreversible(const Plan& plan) {
   for (std::size_t i = 0; i < plan.steps.size(); ++i) {
     const Step& step = plan.steps[i];
     if (step.reversible) continue;
-    std::cerr << "excise: warning: step " << i + 1 << " (" << step.action << " " << shown(step.target)
-              << ") cannot be undone: " << step.irreversible_why << "\n";
+    std::cerr << "excise: warning: step " << i + 1 << " (" << step.action << " "
+              << shown(step.target) << ") cannot be undone: " << step.irreversible_why << "\n";
   }
 }
 
@@ -69,7 +71,8 @@ int print_result(const GlobalOptions& global, const RunResult& result, const Pla
     std::cout << render_run_text(result);
     if (!plan.blocked.empty()) {
       std::cout << plan.blocked.size() << " item(s) were blocked and are still present:\n";
-      for (const auto& b : plan.blocked) std::cout << "  " << shown(b.target) << ": " << b.reason << "\n";
+      for (const auto& b : plan.blocked)
+        std::cout << "  " << shown(b.target) << ": " << b.reason << "\n";
     }
   }
   return clean ? 0 : 1;
@@ -80,6 +83,18 @@ int print_result(const GlobalOptions& global, const RunResult& result, const Pla
 int run_apply(const GlobalOptions& global, const ApplyOptions& options) {
   const sys::SafeRoot root = open_root(global);
   const Target target = probe_target(root);
+
+  // A run killed halfway is closed first (under the lock, so it is not a live one).
+  std::optional<StateDir> state;
+  std::optional<RunLock> lock;
+  const auto backend = sys::make_real_backend();
+  if (!options.dry_run) {
+    state = StateDir::open(root, global.state_dir, false);
+    if (state) {
+      lock.emplace(RunLock::acquire(state->dir(), "excise apply on " + root.path()));
+      close_interrupted_runs(*state, root, target, *backend, std::cerr);
+    }
+  }
 
   std::vector<Playbook> playbooks;
   Plan plan;
@@ -93,7 +108,8 @@ int run_apply(const GlobalOptions& global, const ApplyOptions& options) {
     }
     const Plan saved = plan_from_json(document, file);
     std::vector<std::string> paths;
-    for (const auto& p : saved.playbooks) paths.push_back(p.path);
+    for (const auto& p : saved.playbooks)
+      paths.push_back(p.path);
     playbooks = load_requested_playbooks(global, paths);
     refuse_if_stale(saved, plan_now(playbooks, root), "the plan in " + shown(file));
     plan = saved;
@@ -104,7 +120,8 @@ int run_apply(const GlobalOptions& global, const ApplyOptions& options) {
 
   const RunResult empty_run{"", "apply", true, false, options.dry_run, {}, ""};
   if (plan.steps.empty()) {
-    if (global.format == OutputFormat::text) std::cout << "nothing to remove on " << shown(plan.root) << "\n";
+    if (global.format == OutputFormat::text)
+      std::cout << "nothing to remove on " << shown(plan.root) << "\n";
     return print_result(global, empty_run, plan);
   }
 
@@ -114,9 +131,9 @@ int run_apply(const GlobalOptions& global, const ApplyOptions& options) {
 
   if (options.dry_run) {
     RunDir run = RunDir::placeholder("dry-run", StateDir::location(root, global.state_dir));
-    const auto backend = sys::make_dry_run_backend(std::cerr);
+    const auto dry = sys::make_dry_run_backend(std::cerr);
     NullJournal journal;
-    ExecContext context{root, *backend, run, target, std::cerr};
+    ExecContext context{root, *dry, run, target, std::cerr};
     const RunResult result = apply_plan(plan, global.command_line, context, journal, step_printer);
     return print_result(global, result, plan);
   }
@@ -124,21 +141,21 @@ int run_apply(const GlobalOptions& global, const ApplyOptions& options) {
   warn_irreversible(plan);
   if (!options.yes) {
     std::cerr << render_plan_text(plan, false);
-    if (!confirm("Apply these " + std::to_string(plan.steps.size()) + " steps to " + shown(plan.root) + "?",
+    if (!confirm("Apply these " + std::to_string(plan.steps.size()) + " steps to " +
+                     shown(plan.root) + "?",
                  "--yes")) {
       std::cerr << "excise: nothing was changed\n";
       return 1;
     }
   }
 
-  auto state = StateDir::open(root, global.state_dir, true);
-  const RunLock lock = RunLock::acquire(state->dir(), "excise apply on " + root.path());
+  if (!state) state = StateDir::open(root, global.state_dir, true);
+  if (!lock) lock.emplace(RunLock::acquire(state->dir(), "excise apply on " + root.path()));
   // Under the lock, the system must still be the one the plan (and the person) saw.
   refuse_if_stale(plan, plan_now(playbooks, root), "the plan");
 
   RunDir run = state->create_run();
   FileJournal journal(run.dir(), "journal");
-  const auto backend = sys::make_real_backend();
   ExecContext context{root, *backend, run, target, std::cerr};
   const RunResult result = apply_plan(plan, global.command_line, context, journal, step_printer);
   return print_result(global, result, plan);

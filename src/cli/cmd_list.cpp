@@ -20,16 +20,22 @@ int run_list(const GlobalOptions& global) {
     for (const auto& r : selection.replaced) {
       if (r.product == p.product.id) replaces = r.shipped_path;
     }
-    products.push_back({{"id", p.product.id}, {"name", p.product.name}, {"vendor", p.product.vendor},
-                        {"origin", std::string(origin_name(p.origin))}, {"path", encode_bytes(p.path)},
+    products.push_back({{"id", p.product.id},
+                        {"name", p.product.name},
+                        {"vendor", p.product.vendor},
+                        {"origin", std::string(origin_name(p.origin))},
+                        {"path", encode_bytes(p.path)},
                         {"replaces", encode_bytes(replaces)}});
-    text += fmt::format("{:<24} {:<40} {:<24} {} {}{}\n", p.product.id, p.product.name, p.product.vendor,
-                        origin_name(p.origin), shown(p.path),
+    text += fmt::format("{:<24} {:<40} {:<24} {} {}{}\n", p.product.id, p.product.name,
+                        p.product.vendor, origin_name(p.origin), shown(p.path),
                         replaces.empty() ? "" : " (replaces " + shown(replaces) + ")");
   }
   if (global.format == OutputFormat::json) {
-    print_json({{"format", "excise-catalogue"}, {"format_version", 1}, {"products", products},
-                {"errors", diags.size()}, {"changed", false}});
+    print_json({{"format", "excise-catalogue"},
+                {"format_version", 1},
+                {"products", products},
+                {"errors", diags.size()},
+                {"changed", false}});
   } else {
     std::cout << text;
   }

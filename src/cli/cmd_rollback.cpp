@@ -4,13 +4,13 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "excise/bytes.hpp"
+#include "excise/error.hpp"
 #include "exec/executor.hpp"
 #include "exec/journal.hpp"
 #include "exec/run_lock.hpp"
 #include "exec/run_state.hpp"
 #include "exec/run_store.hpp"
-#include "excise/bytes.hpp"
-#include "excise/error.hpp"
 #include "plan/target.hpp"
 #include "report/run_text.hpp"
 #include "system/backend.hpp"
@@ -33,7 +33,8 @@ RunState read_run(const StateDir& state, const std::string& id, JournalRead& rea
 
 std::size_t steps_to_undo(const RunState& run) {
   std::size_t n = 0;
-  for (const auto& [seq, step] : run.steps) n += step.undone ? 0 : 1;
+  for (const auto& [seq, step] : run.steps)
+    n += step.undone ? 0 : 1;
   return n;
 }
 
@@ -51,7 +52,8 @@ int run_rollback(const GlobalOptions& global, const RollbackOptions& options) {
   }
   const std::string id = options.last ? state->run_ids().back() : options.run;
   std::optional<RunLock> lock;
-  if (!options.dry_run) lock.emplace(RunLock::acquire(state->dir(), "excise rollback " + id + " on " + root.path()));
+  if (!options.dry_run)
+    lock.emplace(RunLock::acquire(state->dir(), "excise rollback " + id + " on " + root.path()));
 
   JournalRead read;
   const RunState run = read_run(*state, id, read);
@@ -63,15 +65,22 @@ int run_rollback(const GlobalOptions& global, const RollbackOptions& options) {
   const std::size_t pending = steps_to_undo(run);
   if (pending == 0) {
     if (global.format == OutputFormat::json) {
-      print_json({{"format", "excise-run"}, {"command", "rollback"}, {"run", id}, {"ok", true},
-                  {"changed", false}, {"steps", nlohmann::json::array()}, {"exit_code", 0}});
+      print_json({{"format", "excise-run"},
+                  {"command", "rollback"},
+                  {"run", id},
+                  {"ok", true},
+                  {"changed", false},
+                  {"steps", nlohmann::json::array()},
+                  {"exit_code", 0}});
     } else {
-      std::cout << "run " << id << " has nothing left to undo (" << run_phase_name(run.phase) << ")\n";
+      std::cout << "run " << id << " has nothing left to undo (" << run_phase_name(run.phase)
+                << ")\n";
     }
     return 0;
   }
   if (!options.yes && !options.dry_run &&
-      !confirm("Undo " + std::to_string(pending) + " steps of run " + id + " on " + shown(root.path()) + "?",
+      !confirm("Undo " + std::to_string(pending) + " steps of run " + id + " on " +
+                   shown(root.path()) + "?",
                "--yes")) {
     std::cerr << "excise: nothing was changed\n";
     return 1;

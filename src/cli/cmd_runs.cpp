@@ -5,11 +5,11 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "excise/bytes.hpp"
+#include "excise/error.hpp"
 #include "exec/journal.hpp"
 #include "exec/run_state.hpp"
 #include "exec/run_store.hpp"
-#include "excise/bytes.hpp"
-#include "excise/error.hpp"
 #include "system/safe_root.hpp"
 
 namespace excise {
@@ -36,7 +36,8 @@ int run_runs(const GlobalOptions& global) {
       undone += step.undone ? 1 : 0;
     }
     std::string products;
-    for (const auto& p : run.products) products += (products.empty() ? "" : ",") + p;
+    for (const auto& p : run.products)
+      products += (products.empty() ? "" : ",") + p;
     entry.update({{"command", run.command},
                   {"state", std::string(run_phase_name(run.phase))},
                   {"started", run.started},
@@ -50,8 +51,11 @@ int run_runs(const GlobalOptions& global) {
                         products);
   }
   if (global.format == OutputFormat::json) {
-    print_json({{"format", "excise-runs"}, {"format_version", 1}, {"root", encode_bytes(root.path())},
-                {"runs", runs}, {"changed", false}});
+    print_json({{"format", "excise-runs"},
+                {"format_version", 1},
+                {"root", encode_bytes(root.path())},
+                {"runs", runs},
+                {"changed", false}});
   } else if (runs.empty()) {
     std::cout << "no runs recorded for " << shown(root.path()) << "\n";
   } else {

@@ -14,7 +14,8 @@ namespace excise {
 std::vector<CatalogueDir> catalogue_dirs(const GlobalOptions& options) {
   if (options.catalogue_dirs.empty()) return default_catalogue_dirs();
   std::vector<CatalogueDir> dirs;
-  for (const auto& dir : options.catalogue_dirs) dirs.push_back({dir, Origin::local});
+  for (const auto& dir : options.catalogue_dirs)
+    dirs.push_back({dir, Origin::local});
   return dirs;
 }
 
@@ -22,7 +23,8 @@ std::vector<Playbook> load_requested_playbooks(const GlobalOptions& options,
                                                const std::vector<std::string>& args) {
   Diagnostics diags;
   Selection selection = select_playbooks(args, catalogue_dirs(options), diags);
-  if (!diags.empty()) throw Error(Failure::input, "playbook errors, nothing was done:\n" + diags.str());
+  if (!diags.empty())
+    throw Error(Failure::input, "playbook errors, nothing was done:\n" + diags.str());
   if (selection.playbooks.empty()) {
     throw Error(Failure::usage, "no playbooks: the catalogue is empty and none were named");
   }
@@ -42,8 +44,8 @@ sys::SafeRoot open_root(const GlobalOptions& options) {
 
 bool confirm(const std::string& question, const std::string& needs_flag) {
   if (!::isatty(STDIN_FILENO)) {
-    throw Error(Failure::usage, "confirmation needed but stdin is not a terminal: pass " + needs_flag +
-                                    " to go ahead without asking");
+    throw Error(Failure::usage, "confirmation needed but stdin is not a terminal: pass " +
+                                    needs_flag + " to go ahead without asking");
   }
   std::cerr << question << " [y/N] " << std::flush;
   std::string answer;

@@ -19,11 +19,11 @@ enum class OutputFormat { text, json };
 
 struct GlobalOptions {
   std::string root = "/";
-  std::string state_dir;                     // empty: <root>/var/lib/excise
-  std::vector<std::string> catalogue_dirs;   // empty: the shipped one plus /etc/excise/playbooks.d
+  std::string state_dir;                    // empty: <root>/var/lib/excise
+  std::vector<std::string> catalogue_dirs;  // empty: the shipped one plus /etc/excise/playbooks.d
   OutputFormat format = OutputFormat::text;
   int verbosity = 0;
-  std::string command_line;                  // for journals
+  std::string command_line;  // for journals
 };
 
 // The catalogue directories in effect: --catalogue DIR (repeatable) replaces the
@@ -41,6 +41,5 @@ sys::SafeRoot open_root(const GlobalOptions& options);
 // Asks on the terminal; returns false on anything but y/yes. Throws Error(usage) when
 // stdin is not a terminal: nobody can answer, so the caller needs --yes.
 bool confirm(const std::string& question, const std::string& needs_flag);
-
 
 }  // namespace excise

@@ -8,8 +8,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "exec/fail_points.hpp"
 #include "excise/error.hpp"
+#include "exec/fail_points.hpp"
 
 namespace {
 
@@ -47,15 +47,19 @@ int main(int argc, char** argv) {
 
   auto* plan = app.add_subcommand("plan", "Show what would be removed, in order, and why");
   PlanOptions plan_options;
-  plan->add_option("playbooks", plan_options.playbooks, "Playbook files or product ids (default: all)");
+  plan->add_option("playbooks", plan_options.playbooks,
+                   "Playbook files or product ids (default: all)");
   plan->add_flag("--explain", plan_options.explain, "Show the playbook line behind every step");
-  plan->add_option("-o,--output", plan_options.output, "Save the plan as JSON for `excise apply FILE`");
+  plan->add_option("-o,--output", plan_options.output,
+                   "Save the plan as JSON for `excise apply FILE`");
   plan->callback([&] { run = [&] { return run_plan(global, plan_options); }; });
 
   auto* apply = app.add_subcommand("apply", "Remove what the plan shows (journaled, undoable)");
   ApplyOptions apply_options;
-  apply->add_option("inputs", apply_options.inputs, "A saved plan file, or playbooks / product ids");
-  apply->add_flag("-n,--dry-run", apply_options.dry_run, "Run every step on a backend that writes nothing");
+  apply->add_option("inputs", apply_options.inputs,
+                    "A saved plan file, or playbooks / product ids");
+  apply->add_flag("-n,--dry-run", apply_options.dry_run,
+                  "Run every step on a backend that writes nothing");
   apply->add_flag("-y,--yes", apply_options.yes, "Do not ask for confirmation");
   apply->callback([&] { run = [&] { return run_apply(global, apply_options); }; });
 
@@ -70,9 +74,11 @@ int main(int argc, char** argv) {
   auto* runs = app.add_subcommand("runs", "List the runs on this root and their state");
   runs->callback([&] { run = [&] { return run_runs(global); }; });
 
-  auto* validate = app.add_subcommand("validate", "Check playbooks; report every error as FILE:LINE:COL");
+  auto* validate =
+      app.add_subcommand("validate", "Check playbooks; report every error as FILE:LINE:COL");
   ValidateOptions validate_options;
-  validate->add_option("playbooks", validate_options.playbooks, "Playbook files or product ids (default: all)");
+  validate->add_option("playbooks", validate_options.playbooks,
+                       "Playbook files or product ids (default: all)");
   validate->callback([&] { run = [&] { return run_validate(global, validate_options); }; });
 
   auto* list = app.add_subcommand("list", "List the catalogue: id, name, vendor, origin");
@@ -89,7 +95,8 @@ int main(int argc, char** argv) {
     return 1;  // usage errors are errors (2 means "something found" for plan)
   }
   global.format = format == "json" ? OutputFormat::json : OutputFormat::text;
-  for (int i = 0; i < argc; ++i) global.command_line += (i ? " " : "") + std::string(argv[i]);
+  for (int i = 0; i < argc; ++i)
+    global.command_line += (i ? " " : "") + std::string(argv[i]);
 
   try {
     fail_points::check_environment();  // a malformed EXCISE_FAIL_POINTS is a usage error up front

@@ -48,7 +48,9 @@ void report_error(const GlobalOptions& global, const std::string& message) {
   }
 }
 
-void print_json(const nlohmann::json& document) { std::cout << document.dump(2) << "\n"; }
+void print_json(const nlohmann::json& document) {
+  std::cout << document.dump(2) << "\n";
+}
 
 void write_host_file(const std::string& path, const std::string& content) {
   const auto [dir, name] = host_parent(path);

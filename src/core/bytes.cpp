@@ -147,7 +147,8 @@ std::string sha256_hex(std::string_view bytes) {
   }
   std::string out;
   out.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) append_hex_escape(out, 0, 0, digest[i]);
+  for (unsigned int i = 0; i < length; ++i)
+    append_hex_escape(out, 0, 0, digest[i]);
   return out;
 }
 

@@ -4,13 +4,20 @@ namespace excise {
 
 std::string_view phase_name(Phase phase) {
   switch (phase) {
-    case Phase::quiesce: return "quiesce";
-    case Phase::unload: return "unload";
-    case Phase::before_packages: return "before-packages";
-    case Phase::packages: return "packages";
-    case Phase::cleanup: return "cleanup";
-    case Phase::accounts: return "accounts";
-    case Phase::refresh: return "refresh";
+    case Phase::quiesce:
+      return "quiesce";
+    case Phase::unload:
+      return "unload";
+    case Phase::before_packages:
+      return "before-packages";
+    case Phase::packages:
+      return "packages";
+    case Phase::cleanup:
+      return "cleanup";
+    case Phase::accounts:
+      return "accounts";
+    case Phase::refresh:
+      return "refresh";
   }
   return "unknown";
 }

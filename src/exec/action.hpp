@@ -27,16 +27,16 @@ class Backend;
 class RunDir;
 
 struct ExecContext {
-  ExecContext(const sys::SafeRoot& root_, sys::Backend& backend_, RunDir& run_, const Target& target_,
-              std::ostream& log_)
+  ExecContext(const sys::SafeRoot& root_, sys::Backend& backend_, RunDir& run_,
+              const Target& target_, std::ostream& log_)
       : root(root_), backend(backend_), run(run_), target(target_), log(log_) {}
 
   const sys::SafeRoot& root;
   sys::Backend& backend;  // every change goes through it (dry-run changes nothing)
   RunDir& run;            // quarantine and pre-image blobs of this run
   const Target& target;
-  std::ostream& log;      // detail lines for people (stderr)
-  std::size_t seq = 0;    // the step being run, 1-based
+  std::ostream& log;    // detail lines for people (stderr)
+  std::size_t seq = 0;  // the step being run, 1-based
   // What the step wants said in the report: conflicts met, things already gone.
   std::vector<std::string> notes;
   bool changed = false;  // set by apply/undo when they changed something
@@ -53,6 +53,9 @@ class Action {
   // May update `undo` with what it learned while acting (it is journaled with "done").
   virtual void apply(const Step& step, json& undo, ExecContext& context) const = 0;
   virtual void undo(const Step& step, const json& undo, ExecContext& context) const = 0;
+  // The run was killed while this step was under way and a new apply is starting: tidy
+  // what a finished step would have tidied (locks left behind), without undoing anything.
+  virtual void settle(const Step&, const json&, ExecContext&) const {}
 };
 
 // Actions are registered next to the kinds (src/kinds/registry.cpp).

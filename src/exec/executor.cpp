@@ -5,10 +5,10 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
-#include "exec/fail_points.hpp"
-#include "exec/run_store.hpp"
 #include "excise/bytes.hpp"
 #include "excise/error.hpp"
+#include "exec/fail_points.hpp"
+#include "exec/run_store.hpp"
 #include "plan/plan_json.hpp"
 #include "system/backend.hpp"
 
@@ -17,20 +17,23 @@ namespace {
 
 std::string now_utc() {
   const auto now = std::chrono::system_clock::now();
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(now)));
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
+                     fmt::gmtime(std::chrono::system_clock::to_time_t(now)));
 }
 
 const Action& action_for(const Step& step) {
   const Action* action = find_action(step.action);
   if (action == nullptr) {
-    throw Error(Failure::input, "unknown action '" + step.action + "' (plan or journal from another excise?)");
+    throw Error(Failure::input,
+                "unknown action '" + step.action + "' (plan or journal from another excise?)");
   }
   return *action;
 }
 
 json notes_json(const std::vector<std::string>& notes) {
   json out = json::array();
-  for (const auto& n : notes) out.push_back(encode_bytes(n));
+  for (const auto& n : notes)
+    out.push_back(encode_bytes(n));
   return out;
 }
 
@@ -102,7 +105,8 @@ RunResult apply_plan(const Plan& plan, const std::string& command_line, ExecCont
       break;
     }
   }
-  journal.append({{"type", "end"}, {"status", run.ok ? "applied" : "failed"}, {"ended", now_utc()}});
+  journal.append(
+      {{"type", "end"}, {"status", run.ok ? "applied" : "failed"}, {"ended", now_utc()}});
   return run;
 }
 
@@ -137,12 +141,14 @@ RunResult rollback_run(const RunState& state, ExecContext& context, Journal& jou
     result.changed = context.changed;
     run.changed = run.changed || context.changed;
     if (result.status == "undo-failed") {
-      journal.append({{"type", "undo-failed"}, {"seq", record.seq}, {"error", encode_bytes(result.message)}});
+      journal.append(
+          {{"type", "undo-failed"}, {"seq", record.seq}, {"error", encode_bytes(result.message)}});
       run.ok = false;
       run.error = "step " + std::to_string(record.seq) + " (" + record.step.action + " " +
                   shown(record.step.target) + ") could not be undone: " + result.message;
     } else {
-      journal.append({{"type", "undo-done"}, {"seq", record.seq}, {"notes", notes_json(result.notes)}});
+      journal.append(
+          {{"type", "undo-done"}, {"seq", record.seq}, {"notes", notes_json(result.notes)}});
     }
     listener(result, total, false);
     run.steps.push_back(std::move(result));

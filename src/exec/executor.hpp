@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "excise/plan.hpp"
 #include "exec/action.hpp"
 #include "exec/journal.hpp"
 #include "exec/run_state.hpp"
-#include "excise/plan.hpp"
 
 namespace excise {
 

@@ -28,12 +28,18 @@ std::string text_of(const json& record, const char* key) {
 
 std::string_view run_phase_name(RunPhase phase) {
   switch (phase) {
-    case RunPhase::applying: return "interrupted";
-    case RunPhase::applied: return "applied";
-    case RunPhase::failed: return "failed";
-    case RunPhase::rolling_back: return "rollback-interrupted";
-    case RunPhase::rolled_back: return "rolled-back";
-    case RunPhase::rollback_incomplete: return "rollback-incomplete";
+    case RunPhase::applying:
+      return "interrupted";
+    case RunPhase::applied:
+      return "applied";
+    case RunPhase::failed:
+      return "failed";
+    case RunPhase::rolling_back:
+      return "rollback-interrupted";
+    case RunPhase::rolled_back:
+      return "rolled-back";
+    case RunPhase::rollback_incomplete:
+      return "rollback-incomplete";
   }
   return "unknown";
 }
@@ -51,7 +57,8 @@ RunState run_state(const std::vector<json>& records) {
       state.planned_steps = steps->size();
     }
     if (const auto playbooks = plan->find("playbooks"); playbooks != plan->end()) {
-      for (const auto& p : *playbooks) state.products.push_back(text_of(p, "product"));
+      for (const auto& p : *playbooks)
+        state.products.push_back(text_of(p, "product"));
     }
   }
 
@@ -68,7 +75,8 @@ RunState run_state(const std::vector<json>& records) {
                type == "undo-failed") {
       const std::size_t seq = seq_of(r, i);
       const auto it = state.steps.find(seq);
-      if (it == state.steps.end()) bad(i, "'" + type + "' for step " + std::to_string(seq) + " which never began");
+      if (it == state.steps.end())
+        bad(i, "'" + type + "' for step " + std::to_string(seq) + " which never began");
       StepRecord& step = it->second;
       if (type == "done") {
         step.done = true;
@@ -84,12 +92,17 @@ RunState run_state(const std::vector<json>& records) {
         step.undo_error = text_of(r, "error");
       }
     } else if (type == "end") {
-      state.phase = text_of(r, "status") == "applied" ? RunPhase::applied : RunPhase::failed;
+      const std::string status = text_of(r, "status");
+      state.ended = true;
+      // "interrupted": a later apply closed a run that had been killed halfway.
+      state.phase = status == "applied"       ? RunPhase::applied
+                    : status == "interrupted" ? RunPhase::applying
+                                              : RunPhase::failed;
     } else if (type == "rollback-begin") {
       state.phase = RunPhase::rolling_back;
     } else if (type == "rollback-end") {
       state.phase = text_of(r, "status") == "rolled-back" ? RunPhase::rolled_back
-                                                           : RunPhase::rollback_incomplete;
+                                                          : RunPhase::rollback_incomplete;
     } else {
       bad(i, "unknown record type '" + type + "'");
     }

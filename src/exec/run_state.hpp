@@ -45,6 +45,7 @@ struct RunState {
   std::vector<std::string> products;
   std::size_t planned_steps = 0;
   RunPhase phase = RunPhase::applying;
+  bool ended = false;  // the apply wrote its "end" record (or a later run closed it)
   std::map<std::size_t, StepRecord> steps;  // every step that began, by seq
   bool torn_tail = false;
 };

@@ -70,7 +70,8 @@ std::string RunDir::get_blob(const std::string& digest) const {
   }
   std::string content = blobs_.read_at(digest);
   if (sha256_hex(content) != digest) {
-    throw Error(Failure::input, "run " + id_ + ": saved pre-image " + shown(blobs_.child_path(digest)) +
+    throw Error(Failure::input, "run " + id_ + ": saved pre-image " +
+                                    shown(blobs_.child_path(digest)) +
                                     " is damaged (its checksum does not match)");
   }
   return content;
@@ -100,8 +101,8 @@ std::optional<StateDir> StateDir::open(const sys::SafeRoot& root, const std::str
     parent = host.open_dir(dir);
     name = base;
     if (!parent) {
-      throw Error(Failure::usage, "--state-dir " + shown(override_path) + ": " + shown(dir) +
-                                      " does not exist");
+      throw Error(Failure::usage,
+                  "--state-dir " + shown(override_path) + ": " + shown(dir) + " does not exist");
     }
   }
   if (!parent) return std::nullopt;
@@ -110,7 +111,9 @@ std::optional<StateDir> StateDir::open(const sys::SafeRoot& root, const std::str
   return StateDir(std::move(*dir));
 }
 
-sys::Dir StateDir::runs() const { return *sys::open_private_dir(dir_, "runs", true); }
+sys::Dir StateDir::runs() const {
+  return *sys::open_private_dir(dir_, "runs", true);
+}
 
 std::vector<std::string> StateDir::run_ids() const {
   std::vector<std::string> ids;
@@ -126,7 +129,8 @@ RunDir StateDir::create_run() {
   const sys::Dir runs_dir = runs();
   const std::string base = timestamp_id();
   std::string id = base;
-  for (int n = 2; runs_dir.stat_at(id); ++n) id = base + "-" + std::to_string(n);
+  for (int n = 2; runs_dir.stat_at(id); ++n)
+    id = base + "-" + std::to_string(n);
   sys::Dir dir = *sys::open_private_dir(runs_dir, id, true);
   sys::Dir quarantine = *sys::open_private_dir(dir, "q", true);
   sys::Dir blobs = *sys::open_private_dir(dir, "blobs", true);
@@ -136,8 +140,8 @@ RunDir StateDir::create_run() {
 RunDir StateDir::open_run(const std::string& id) const {
   const auto runs_dir = sys::open_private_dir(dir_, "runs", false);
   if (id.empty() || id.find('/') != std::string::npos || !runs_dir || !runs_dir->stat_at(id)) {
-    throw Error(Failure::usage, "no run " + shown(id) + " in " + shown(dir_.path()) +
-                                    " (excise runs lists them)");
+    throw Error(Failure::usage,
+                "no run " + shown(id) + " in " + shown(dir_.path()) + " (excise runs lists them)");
   }
   sys::Dir dir = runs_dir->dir_at(id);
   auto quarantine = sys::open_private_dir(dir, "q", true);

@@ -7,9 +7,9 @@
 
 #include <ctime>
 
-#include "exec/run_store.hpp"
 #include "excise/bytes.hpp"
 #include "excise/error.hpp"
+#include "exec/run_store.hpp"
 #include "kinds/meta_json.hpp"
 #include "system/account_edit.hpp"
 #include "system/account_restore.hpp"
@@ -51,14 +51,16 @@ std::optional<std::string> get(const sys::AccountFiles& files, std::string_view 
 
 sys::AccountFiles read_current(const sys::Dir& etc) {
   sys::AccountFiles files;
-  for (const char* name : kFiles) set(files, name, read_file(etc, name));
+  for (const char* name : kFiles)
+    set(files, name, read_file(etc, name));
   return files;
 }
 
 sys::AccountFiles from_blobs(const json& undo, const ExecContext& context) {
   sys::AccountFiles files;
   for (const char* name : kFiles) {
-    if (undo.at("files").contains(name)) set(files, name, context.run.get_blob(undo.at("files").at(name).at("blob")));
+    if (undo.at("files").contains(name))
+      set(files, name, context.run.get_blob(undo.at("files").at(name).at("blob")));
   }
   return files;
 }
@@ -80,7 +82,9 @@ sys::Timespec now() {
 class AccountRemoval final : public Action {
  public:
   explicit AccountRemoval(bool group) : group_(group) {}
-  std::string_view name() const override { return group_ ? "account.remove-group" : "account.remove-user"; }
+  std::string_view name() const override {
+    return group_ ? "account.remove-group" : "account.remove-user";
+  }
 
   json prepare(const Step&, ExecContext& context) const override {
     const sys::Dir etc = etc_dir(context);
@@ -90,7 +94,8 @@ class AccountRemoval final : public Action {
       auto lock = std::make_shared<sys::ShadowLock>(
           sys::ShadowLock::acquire(etc.fd(), context.root.path() + "/etc", lock_names(etc)));
       undo["created_pwd_lock"] = lock->created_pwd_lock();
-      context.held = std::make_shared<std::pair<sys::Dir, std::shared_ptr<sys::ShadowLock>>>(etc, lock);
+      context.held =
+          std::make_shared<std::pair<sys::Dir, std::shared_ptr<sys::ShadowLock>>>(etc, lock);
     }
     for (const char* name : kFiles) {
       if (const auto text = read_file(etc, name)) {
@@ -105,8 +110,10 @@ class AccountRemoval final : public Action {
     const std::string who = step.params.at("name");
     const sys::Dir etc = etc_dir(context);
     const sys::AccountFiles before = from_blobs(undo, context);
-    const sys::AccountEdit edit = group_ ? sys::remove_group(before, who) : sys::remove_user(before, who);
-    for (const auto& n : edit.notes) context.notes.push_back(n);
+    const sys::AccountEdit edit =
+        group_ ? sys::remove_group(before, who) : sys::remove_user(before, who);
+    for (const auto& n : edit.notes)
+      context.notes.push_back(n);
     if (!edit.changed()) {
       context.notes.push_back("already gone: " + std::string(group_ ? "group " : "user ") + who);
       return;
@@ -122,28 +129,43 @@ class AccountRemoval final : public Action {
     context.changed = true;
   }
 
+  // Killed while holding the shadow-utils locks: their files stay behind with our dead
+  // PID. Taking and releasing the locks replaces and removes them, as shadow-utils does.
+  void settle(const Step&, const json&, ExecContext& context) const override {
+    const sys::Dir etc = etc_dir(context);
+    auto lock = sys::ShadowLock::acquire(etc.fd(), context.root.path() + "/etc", lock_names(etc));
+    for (const auto& problem : lock.release())
+      context.log << "excise: note: " << problem << "\n";
+  }
+
   void undo(const Step& step, const json& undo, ExecContext& context) const override {
     const std::string who = step.params.at("name");
     const sys::Dir etc = etc_dir(context);
     std::optional<sys::ShadowLock> lock;
-    if (context.backend.writes()) lock.emplace(sys::ShadowLock::acquire(etc.fd(), context.root.path() + "/etc", lock_names(etc)));
+    if (context.backend.writes())
+      lock.emplace(
+          sys::ShadowLock::acquire(etc.fd(), context.root.path() + "/etc", lock_names(etc)));
     const sys::AccountFiles before = from_blobs(undo, context);
     // What apply wrote is a pure function of the pre-image: no need to have journaled it.
-    const sys::AccountFiles ours = (group_ ? sys::remove_group(before, who) : sys::remove_user(before, who)).files;
+    const sys::AccountFiles ours =
+        (group_ ? sys::remove_group(before, who) : sys::remove_user(before, who)).files;
     const sys::AccountFiles current = read_current(etc);
     const sys::AccountFilesRestore merged = sys::restore_account_files(before, ours, current);
-    for (const auto& c : merged.conflicts) context.notes.push_back(c);
+    for (const auto& c : merged.conflicts)
+      context.notes.push_back(c);
     for (const char* name : kFiles) {
       const auto want = get(merged.files, name);
       const auto have = get(current, name);
       if (!want || (have && *have == *want)) continue;
       sys::FileMeta meta = meta_from_json(undo.at("files").at(name).at("meta"));
-      if (*want != get(before, name).value_or("")) meta.atime = meta.mtime = now();  // merged, not restored
+      if (*want != get(before, name).value_or(""))
+        meta.atime = meta.mtime = now();  // merged, not restored
       context.backend.write_file(etc, name, *want, meta);
       context.changed = true;
     }
     if (lock) {
-      for (const auto& problem : lock->release()) context.notes.push_back(problem);
+      for (const auto& problem : lock->release())
+        context.notes.push_back(problem);
     }
     if (undo.value("created_pwd_lock", false) && etc.stat_at(".pwd.lock")) {
       context.backend.remove_file(etc, ".pwd.lock");  // it was not there before apply

@@ -15,11 +15,13 @@
 namespace excise {
 namespace {
 
-bool named_in(const std::optional<std::string>& text, sys::AccountFile file, const std::string& name) {
+bool named_in(const std::optional<std::string>& text, sys::AccountFile file,
+              const std::string& name) {
   return text && sys::parse_account_file(*text, file).find(name).has_value();
 }
 
-std::string line_of(const std::optional<std::string>& text, sys::AccountFile file, const std::string& name) {
+std::string line_of(const std::optional<std::string>& text, sys::AccountFile file,
+                    const std::string& name) {
   if (!text) return "";
   const auto table = sys::parse_account_file(*text, file);
   const auto index = table.find(name);
@@ -31,7 +33,8 @@ std::set<std::string> removed_users(const DetectContext& context) {
   for (const auto& playbook : context.playbooks()) {
     for (const auto& artifact : playbook.artifacts) {
       if (artifact.kind != "user") continue;
-      for (const auto& n : static_cast<const UserSpec&>(*artifact.spec).names) users.insert(n.value);
+      for (const auto& n : static_cast<const UserSpec&>(*artifact.spec).names)
+        users.insert(n.value);
     }
   }
   return users;
@@ -39,15 +42,15 @@ std::set<std::string> removed_users(const DetectContext& context) {
 
 // The fact keeps digests, never the lines: shadow lines hold password hashes.
 std::string account_fact(const sys::AccountFiles& files, const std::string& name, bool group) {
-  const std::string lines =
-      group ? line_of(files.group, sys::AccountFile::group, name) + "\n" +
-                  line_of(files.gshadow, sys::AccountFile::gshadow, name)
-            : line_of(files.passwd, sys::AccountFile::passwd, name) + "\n" +
-                  line_of(files.shadow, sys::AccountFile::shadow, name);
+  const std::string lines = group ? line_of(files.group, sys::AccountFile::group, name) + "\n" +
+                                        line_of(files.gshadow, sys::AccountFile::gshadow, name)
+                                  : line_of(files.passwd, sys::AccountFile::passwd, name) + "\n" +
+                                        line_of(files.shadow, sys::AccountFile::shadow, name);
   return "lines " + sha256_hex(lines).substr(0, 16);
 }
 
-Step account_step(DetectContext& context, const Located<std::string>& name, bool group, std::string reason) {
+Step account_step(DetectContext& context, const Located<std::string>& name, bool group,
+                  std::string reason) {
   Step step;
   step.phase = Phase::accounts;
   step.action = group ? "account.remove-group" : "account.remove-user";
@@ -65,10 +68,10 @@ void UserKind::detect(const Playbook&, const Artifact& artifact, DetectContext& 
   for (const auto& name : static_cast<const UserSpec&>(*artifact.spec).names) {
     const auto user = sys::find_user(files, name.value);
     if (!user && !named_in(files.shadow, sys::AccountFile::shadow, name.value)) continue;
-    const std::string reason =
-        user ? fmt::format("user uid {} gid {}, home {}, shell {}", user->uid, user->gid, shown(user->home),
-                           shown(user->shell))
-             : "left in shadow only (an interrupted edit)";
+    const std::string reason = user
+                                   ? fmt::format("user uid {} gid {}, home {}, shell {}", user->uid,
+                                                 user->gid, shown(user->home), shown(user->shell))
+                                   : "left in shadow only (an interrupted edit)";
     context.fact("user " + name.value, account_fact(files, name.value, false));
     context.propose(account_step(context, name, false, reason), {0, 0, "", {}});
   }
@@ -86,14 +89,17 @@ void GroupKind::detect(const Playbook&, const Artifact& artifact, DetectContext&
         if (!leaving.count(user.name)) staying += (staying.empty() ? "" : ", ") + user.name;
       }
       if (!staying.empty()) {
-        context.block(name.value, "group " + name.value + " is the primary group of " + staying +
-                                      ", which no playbook removes", name.loc);
+        context.block(name.value,
+                      "group " + name.value + " is the primary group of " + staying +
+                          ", which no playbook removes",
+                      name.loc);
         continue;
       }
     }
     std::string members;
     if (group) {
-      for (const auto& m : group->members) members += (members.empty() ? "" : ",") + m;
+      for (const auto& m : group->members)
+        members += (members.empty() ? "" : ",") + m;
     }
     const std::string reason = group ? fmt::format("group gid {}{}", group->gid,
                                                    members.empty() ? "" : ", members " + members)

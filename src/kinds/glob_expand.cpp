@@ -51,7 +51,8 @@ struct Expander {
       for (const auto& entry : dir.entries()) {
         const auto st = dir.stat_at(entry.name);
         if (!st || !st->is_dir() || st->dev != dev || st->mount_root) continue;
-        if (auto child = dir.find_dir(entry.name)) stack.emplace_back(join_path(p, entry.name), *child);
+        if (auto child = dir.find_dir(entry.name))
+          stack.emplace_back(join_path(p, entry.name), *child);
       }
     }
     return dirs;
@@ -71,7 +72,8 @@ struct Expander {
         continue;
       }
       if (c.type == Type::any_depth && !last) {
-        for (auto& d : all_dirs(dir_path)) next.push_back(std::move(d));
+        for (auto& d : all_dirs(dir_path))
+          next.push_back(std::move(d));
         continue;
       }
       // A pattern, or a trailing "**" (every entry below; the planner keeps the topmost).

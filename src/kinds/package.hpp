@@ -22,7 +22,8 @@ class PackageKind final : public Kind {
   std::string_view name() const override { return "package"; }
   std::shared_ptr<const ArtifactSpec> parse(FieldReader& fields) const override;
   bool detection_built() const override { return true; }
-  void detect(const Playbook& playbook, const Artifact& artifact, DetectContext& context) const override;
+  void detect(const Playbook& playbook, const Artifact& artifact,
+              DetectContext& context) const override;
   // Purges that run the vendor's scripts learn what to protect from them (package_protect.hpp).
   void finish(DetectContext& context) const override;
 };

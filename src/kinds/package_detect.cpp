@@ -12,8 +12,8 @@
 #include "excise/error.hpp"
 #include "kinds/package.hpp"
 #include "plan/detect_context.hpp"
-#include "playbook/protected_paths.hpp"
 #include "plan/ordering.hpp"
+#include "playbook/protected_paths.hpp"
 #include "system/accounts.hpp"
 #include "system/dpkg_database.hpp"
 #include "system/dpkg_root.hpp"
@@ -25,7 +25,9 @@ namespace {
 using sys::DpkgDatabase;
 using sys::DpkgPackage;
 
-std::string order_name(const DpkgPackage& p) { return "package " + p.name + ":" + p.arch; }
+std::string order_name(const DpkgPackage& p) {
+  return "package " + p.name + ":" + p.arch;
+}
 
 // Every present package the playbooks of this run name, by database index.
 std::set<std::uint32_t> removal_set(const DetectContext& context, const DpkgDatabase& db) {
@@ -35,7 +37,8 @@ std::set<std::uint32_t> removal_set(const DetectContext& context, const DpkgData
       if (artifact.kind != "package") continue;
       for (const auto& n : static_cast<const PackageSpec&>(*artifact.spec).names) {
         for (auto i : db.find_all(n.value.name)) {
-          if (db.packages()[i].present() && (n.value.arch.empty() || db.packages()[i].arch == n.value.arch)) {
+          if (db.packages()[i].present() &&
+              (n.value.arch.empty() || db.packages()[i].arch == n.value.arch)) {
             set.insert(i);
           }
         }
@@ -75,7 +78,8 @@ void PackageKind::detect(const Playbook&, const Artifact& artifact, DetectContex
   std::map<std::uint32_t, std::vector<const sys::BrokenDependency*>> outside;
   const auto broken = db->broken_by_removing({removing.begin(), removing.end()});
   for (const auto& b : broken) {
-    for (auto r : b.removed) outside[r].push_back(&b);
+    for (auto r : b.removed)
+      outside[r].push_back(&b);
   }
 
   for (const auto& name : spec.names) {
@@ -83,22 +87,27 @@ void PackageKind::detect(const Playbook&, const Artifact& artifact, DetectContex
       const DpkgPackage& p = db->packages()[index];
       if (!p.present() || (!name.value.arch.empty() && p.arch != name.value.arch)) continue;
       const std::string target = p.display_name();
-      context.fact("package " + target, status_text(p) + " " + sha256_hex(db->stanza(index).bytes()).substr(0, 16));
+      context.fact("package " + target,
+                   status_text(p) + " " + sha256_hex(db->stanza(index).bytes()).substr(0, 16));
       if (db->pending_updates() > 0) {
-        context.block(target, "the dpkg database has unfinished updates from an interrupted run; run "
-                              "`dpkg --configure -a` first", name.loc);
+        context.block(target,
+                      "the dpkg database has unfinished updates from an interrupted run; run "
+                      "`dpkg --configure -a` first",
+                      name.loc);
         continue;
       }
       if (p.essential || p.is_protected) {
-        context.block(target, std::string(p.essential ? "Essential" : "Protected") +
-                                  ": the system needs it; excise does not force dpkg", name.loc);
+        context.block(target,
+                      std::string(p.essential ? "Essential" : "Protected") +
+                          ": the system needs it; excise does not force dpkg",
+                      name.loc);
         continue;
       }
       if (const auto it = outside.find(index); it != outside.end()) {
         std::string needed;
         for (const auto* b : it->second) {
-          needed += (needed.empty() ? "" : "; ") + db->packages()[b->dependent].display_name() + " (" +
-                    b->field + ": " + b->relation + ")";
+          needed += (needed.empty() ? "" : "; ") + db->packages()[b->dependent].display_name() +
+                    " (" + b->field + ": " + b->relation + ")";
         }
         context.block(target, "needed by packages no playbook names: " + needed, name.loc);
         continue;
@@ -107,8 +116,10 @@ void PackageKind::detect(const Playbook&, const Artifact& artifact, DetectContex
       if (!skip && !context.target().live && has_maintainer_scripts(context.root(), p)) {
         const auto sh = context.root().lstat("/bin/sh");
         if (!sh) {
-          context.block(target, "its maintainer scripts run chrooted into the root, which has no /bin/sh; "
-                                "set scripts = \"skip\" to remove it without them", name.loc);
+          context.block(target,
+                        "its maintainer scripts run chrooted into the root, which has no /bin/sh; "
+                        "set scripts = \"skip\" to remove it without them",
+                        name.loc);
           continue;
         }
       }
@@ -128,8 +139,10 @@ void PackageKind::detect(const Playbook&, const Artifact& artifact, DetectContex
                                 skip ? "its maintainer scripts are not run (scripts = \"skip\")"
                                      : "purged through dpkg, with its maintainer scripts");
       step.origin = context.origin(name.loc);
-      step.params = {{"package", p.name}, {"arch", p.multi_arch == sys::MultiArch::same ? p.arch : ""},
-                     {"version", p.version_text}, {"scripts", skip ? "skip" : "run"}};
+      step.params = {{"package", p.name},
+                     {"arch", p.multi_arch == sys::MultiArch::same ? p.arch : ""},
+                     {"version", p.version_text},
+                     {"scripts", skip ? "skip" : "run"}};
       context.propose(std::move(step), {0, 0, order_name(p), std::move(after)});
     }
   }
@@ -141,7 +154,8 @@ void PackageKind::detect(const Playbook&, const Artifact& artifact, DetectContex
 void PackageKind::finish(DetectContext& context) const {
   std::vector<std::string> paths;
   for (const auto& p : context.proposed()) {
-    if (p.step.action == "path.quarantine" || p.step.action == "path.prune") paths.push_back(p.step.target);
+    if (p.step.action == "path.quarantine" || p.step.action == "path.prune")
+      paths.push_back(p.step.target);
     if (p.step.action == "account.remove-user") {
       const auto user = sys::find_user(context.accounts(), p.step.target);
       if (user && is_usable_home(user->home)) paths.push_back(user->home);
@@ -152,11 +166,13 @@ void PackageKind::finish(DetectContext& context) const {
   json protect = json::array();
   for (std::size_t i = 0; i < paths.size(); ++i) {
     bool inside = false;
-    for (std::size_t j = 0; j < i && !inside; ++j) inside = path_within(paths[i], paths[j]);
+    for (std::size_t j = 0; j < i && !inside; ++j)
+      inside = path_within(paths[i], paths[j]);
     if (!inside) protect.push_back(encode_bytes(paths[i]));
   }
   for (auto& p : context.proposed()) {
-    if (p.step.action == "package.purge" && p.step.params.value("scripts", std::string()) == "run") {
+    if (p.step.action == "package.purge" &&
+        p.step.params.value("scripts", std::string()) == "run") {
       p.step.params["protect"] = protect;
     }
   }

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "exec/run_store.hpp"
 #include "excise/bytes.hpp"
+#include "exec/run_store.hpp"
 #include "kinds/meta_json.hpp"
 #include "system/account_restore.hpp"
 #include "system/accounts.hpp"
@@ -67,8 +67,11 @@ json keep_tree(const sys::Resolved& top, const std::string& path, const Dir& kee
     } catch (const sys::CrossDevice&) {
       context.backend.copy_tree(r->parent, r->name, keep, qname);
     }
-    files.push_back({{"path", encode_bytes(e.path)}, {"qname", qname}, {"dev", e.stat.dev},
-                     {"ino", e.stat.ino}, {"meta", meta_to_json(meta)}});
+    files.push_back({{"path", encode_bytes(e.path)},
+                     {"qname", qname},
+                     {"dev", e.stat.dev},
+                     {"ino", e.stat.ino},
+                     {"meta", meta_to_json(meta)}});
     return true;
   });
   return {{"dirs", dirs}, {"files", files}};
@@ -77,7 +80,8 @@ json keep_tree(const sys::Resolved& top, const std::string& path, const Dir& kee
 void restore_tree(const json& tree, ExecContext& context) {
   const Dir keep = protect_dir(context, false);
   std::vector<std::pair<std::string, json>> dirs;
-  for (const auto& d : tree.at("dirs")) dirs.emplace_back(decode_bytes(d.at("path").get<std::string>()), d.at("meta"));
+  for (const auto& d : tree.at("dirs"))
+    dirs.emplace_back(decode_bytes(d.at("path").get<std::string>()), d.at("meta"));
   std::sort(dirs.begin(), dirs.end());
   for (const auto& [path, meta] : dirs) {
     const auto r = context.root.resolve(path);
@@ -93,7 +97,8 @@ void restore_tree(const json& tree, ExecContext& context) {
     const auto r = context.root.resolve(path);
     if (!r) continue;
     if (r->stat) {
-      if (r->stat->dev == f.at("dev") && r->stat->ino == f.at("ino")) context.backend.drop_link(keep, qname);
+      if (r->stat->dev == f.at("dev") && r->stat->ino == f.at("ino"))
+        context.backend.drop_link(keep, qname);
       continue;  // something else is there now: the scripts' or a later change; not ours to undo
     }
     context.backend.rename(keep, qname, r->parent, r->name, sys::RenameMode::noreplace);
@@ -124,11 +129,14 @@ void restore_file(const json& entry, ExecContext& context) {
   if (current && sha256_hex(*current) != after_digest) {
     const auto kind = account_file(path);
     if (!kind || !entry.contains("after_blob")) {
-      context.notes.push_back("not put back: " + shown(path) + " changed again after the scripts ran");
+      context.notes.push_back("not put back: " + shown(path) +
+                              " changed again after the scripts ran");
       return;
     }
-    const auto merged = sys::restore_account_file(*kind, before, context.run.get_blob(entry.at("after_blob")), *current);
-    for (const auto& c : merged.conflicts) context.notes.push_back(c);
+    const auto merged = sys::restore_account_file(
+        *kind, before, context.run.get_blob(entry.at("after_blob")), *current);
+    for (const auto& c : merged.conflicts)
+      context.notes.push_back(c);
     want = merged.text;
   }
   const auto r = context.root.resolve(path);
@@ -140,9 +148,15 @@ void restore_file(const json& entry, ExecContext& context) {
 }  // namespace
 
 std::vector<std::string> script_state_paths() {
-  return {"/etc/passwd",     "/etc/group",      "/etc/shadow",
-          "/etc/gshadow",    "/etc/alternatives", "/var/lib/dpkg/alternatives",
-          "/var/lib/ucf",    "/var/cache/debconf", "/var/lib/systemd/deb-systemd-helper-enabled",
+  return {"/etc/passwd",
+          "/etc/group",
+          "/etc/shadow",
+          "/etc/gshadow",
+          "/etc/alternatives",
+          "/var/lib/dpkg/alternatives",
+          "/var/lib/ucf",
+          "/var/cache/debconf",
+          "/var/lib/systemd/deb-systemd-helper-enabled",
           "/var/lib/systemd/deb-systemd-helper-masked"};
 }
 
@@ -155,14 +169,16 @@ json protect_paths(const std::vector<std::string>& paths, ExecContext& context) 
     if (!r) continue;
     const sys::Stat parent = r->parent.stat();
     json entry = {{"path", encode_bytes(path)},
-                  {"parent_times", {{parent.atime.sec, parent.atime.nsec}, {parent.mtime.sec, parent.mtime.nsec}}}};
+                  {"parent_times",
+                   {{parent.atime.sec, parent.atime.nsec}, {parent.mtime.sec, parent.mtime.nsec}}}};
     if (r->stat->is_regular() && static_cast<std::size_t>(r->stat->size) <= kMaxFileBlob) {
       entry["kind"] = "file";
       entry["blob"] = context.run.put_blob(context.backend, r->parent.read_at(r->name));
       entry["meta"] = meta_to_json(r->parent.meta_at(r->name));
     } else {
       entry["kind"] = "tree";
-      entry["tree"] = context.run.put_blob(context.backend, keep_tree(*r, path, keep, ++k, context).dump());
+      entry["tree"] =
+          context.run.put_blob(context.backend, keep_tree(*r, path, keep, ++k, context).dump());
     }
     entries.push_back(std::move(entry));
   }
@@ -177,7 +193,8 @@ void note_after_scripts(json& entries, ExecContext& context) {
     const std::string path = decode_bytes(entry.at("path").get<std::string>());
     const auto current = read_regular(context, path);
     entry["after"] = current ? sha256_hex(*current) : "absent";
-    if (current && account_file(path)) entry["after_blob"] = context.run.put_blob(context.backend, *current);
+    if (current && account_file(path))
+      entry["after_blob"] = context.run.put_blob(context.backend, *current);
   }
 }
 

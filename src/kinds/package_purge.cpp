@@ -5,9 +5,9 @@
 // runs none of the vendor's code.
 #include "kinds/package_purge.hpp"
 
-#include "exec/run_store.hpp"
 #include "excise/bytes.hpp"
 #include "excise/error.hpp"
+#include "exec/run_store.hpp"
 #include "kinds/package_protect.hpp"
 #include "kinds/package_snapshot.hpp"
 #include "system/backend.hpp"
@@ -21,7 +21,9 @@ using sys::Dir;
 
 constexpr const char* kRemovalScripts[] = {"prerm", "postrm"};
 
-std::string package_spec(const PackageRef& ref) { return ref.arch.empty() ? ref.name : ref.name + ":" + ref.arch; }
+std::string package_spec(const PackageRef& ref) {
+  return ref.arch.empty() ? ref.name : ref.name + ":" + ref.arch;
+}
 
 std::vector<std::string> dpkg_argv(const ExecContext& context, const PackageRef& ref) {
   std::vector<std::string> argv = {"dpkg"};
@@ -66,7 +68,8 @@ class PackagePurge final : public Action {
     json undo = take_package_snapshot(package_ref_of(step), context);
     if (undo.contains("manifest") && step.params.value("scripts", std::string("run")) == "run") {
       std::vector<std::string> paths = script_state_paths();
-      for (const auto& p : step.params.value("protect", json::array())) paths.push_back(decode_bytes(p.get<std::string>()));
+      for (const auto& p : step.params.value("protect", json::array()))
+        paths.push_back(decode_bytes(p.get<std::string>()));
       undo["protect"] = protect_paths(paths, context);
     }
     return undo;
@@ -78,7 +81,8 @@ class PackagePurge final : public Action {
       context.notes.push_back("already gone: " + package_spec(ref) + " is not installed");
       return;
     }
-    if (step.params.value("scripts", std::string("run")) == "skip") move_scripts_aside(ref, context, undo);
+    if (step.params.value("scripts", std::string("run")) == "skip")
+      move_scripts_aside(ref, context, undo);
     sys::Command command;
     command.argv = dpkg_argv(context, ref);
     command.env = {"DEBIAN_FRONTEND=noninteractive", "DPKG_COLORS=never"};
@@ -102,7 +106,8 @@ class PackagePurge final : public Action {
     // Scripts moved aside are back through info/; drop the quarantined copies.
     const Dir& q = context.run.quarantine();
     for (const auto& qname : undo.value("scripts_moved_aside", json::array())) {
-      if (q.is_open() && q.stat_at(qname.get<std::string>())) context.backend.remove_file(q, qname.get<std::string>());
+      if (q.is_open() && q.stat_at(qname.get<std::string>()))
+        context.backend.remove_file(q, qname.get<std::string>());
     }
   }
 };

@@ -4,10 +4,10 @@
 
 #include <fmt/format.h>
 
-#include "exec/run_store.hpp"
-#include "kinds/meta_json.hpp"
 #include "excise/bytes.hpp"
 #include "excise/error.hpp"
+#include "exec/run_store.hpp"
+#include "kinds/meta_json.hpp"
 #include "system/backend.hpp"
 #include "system/dpkg_root.hpp"
 #include "system/dpkg_splice.hpp"
@@ -33,8 +33,18 @@ Dir snapshot_dir(ExecContext& context, bool create) {
 
 Dir admin_dir(const ExecContext& context) {
   auto admin = context.root.open_dir(sys::kDpkgAdminDir);
-  if (!admin) throw Error(Failure::system, "the root has no dpkg database at " + std::string(sys::kDpkgAdminDir));
+  if (!admin)
+    throw Error(Failure::system,
+                "the root has no dpkg database at " + std::string(sys::kDpkgAdminDir));
   return *admin;
+}
+
+std::string without_stanza(const std::string& status, const PackageRef& ref) {
+  try {
+    return sys::remove_stanza(status, ref.name, ref.arch).text;
+  } catch (const Error&) {
+    return status;
+  }
 }
 
 const sys::DpkgPackage* find_package(const sys::DpkgDatabase& db, const PackageRef& ref) {
@@ -49,8 +59,9 @@ std::vector<std::string> listed_paths(const Dir& info, const std::string& list_n
 
 // What dpkg itself touches in its admin directory while removing a package (directories
 // it writes in, lock files it rewrites); their times go back too.
-constexpr const char* kAdminTouched[] = {"info", "updates", "triggers", "lock", "lock-frontend",
-                                         "triggers/Lock", "triggers/Unincorp", "triggers/File"};
+constexpr const char* kAdminTouched[] = {
+    "info",          "updates",       "triggers",          "lock",
+    "lock-frontend", "triggers/Lock", "triggers/Unincorp", "triggers/File"};
 
 }  // namespace
 
@@ -137,7 +148,8 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
   const json manifest = json::parse(context.run.get_blob(undo.at("manifest")));
   // Directories, parents first.
   std::vector<std::pair<std::string, json>> dirs;
-  for (const auto& d : manifest.at("dirs")) dirs.emplace_back(decode_bytes(d.at("path").get<std::string>()), d.at("meta"));
+  for (const auto& d : manifest.at("dirs"))
+    dirs.emplace_back(decode_bytes(d.at("path").get<std::string>()), d.at("meta"));
   std::sort(dirs.begin(), dirs.end());
   for (const auto& [path, meta] : dirs) {
     const auto resolved = context.root.resolve(path);
@@ -182,12 +194,18 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
     backend.write_file(info, name, content, meta_from_json(i.at("meta")));
     context.changed = true;
   }
-  // The status file: whole as it was when nothing else changed it since; else splice.
+  // The status file: whole as it was when nothing else changed it since the purge (as
+  // journaled, or, if the run was killed before journaling it, exactly the pre-image
+  // without this package's entry, which is what dpkg writes); else splice the entry in.
   const std::string current = admin.read_at("status");
   const std::string after = undo.value("status_after", std::string());
-  if (!after.empty() && sha256_hex(current) == after) {
-    backend.write_file(admin, "status", context.run.get_blob(undo.at("status_before")),
-                       meta_from_json(undo.at("status_meta")));
+  const std::string before_status = context.run.get_blob(undo.at("status_before"));
+  const bool as_we_left_it =
+      after.empty() ? current == without_stanza(before_status, ref) : sha256_hex(current) == after;
+  if (current == before_status) {
+    // dpkg never got to it (killed before the purge): the entry is there already.
+  } else if (as_we_left_it) {
+    backend.write_file(admin, "status", before_status, meta_from_json(undo.at("status_meta")));
     if (undo.contains("status_old_before")) {
       backend.write_file(admin, "status-old", context.run.get_blob(undo.at("status_old_before")),
                          meta_from_json(undo.at("status_old_meta")));
@@ -198,16 +216,19 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
     const sys::DpkgPackage* package = db ? find_package(*db, ref) : nullptr;
     if (package == nullptr || !package->present()) {
       std::string text = current;
-      if (package != nullptr) text = sys::remove_stanza(text, ref.name, ref.arch).text;  // not-installed leftover
+      if (package != nullptr)
+        text = sys::remove_stanza(text, ref.name, ref.arch).text;  // not-installed leftover
       sys::FileMeta meta = admin.meta_at("status");
       backend.write_file(admin, "status", sys::insert_stanza(text, stanza), meta);
-      context.notes.push_back("the status file changed since apply: the package's entry was spliced back");
+      context.notes.push_back(
+          "the status file changed since apply: the package's entry was spliced back");
       context.changed = true;
     }
   }
   // Times of every directory dpkg touched, deepest first, then the admin directories.
   for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
-    if (const auto resolved = context.root.resolve(it->first); resolved && resolved->stat && resolved->stat->is_dir()) {
+    if (const auto resolved = context.root.resolve(it->first);
+        resolved && resolved->stat && resolved->stat->is_dir()) {
       const sys::FileMeta meta = meta_from_json(it->second);
       backend.set_times(resolved->parent, resolved->name, meta.atime, meta.mtime);
     }

@@ -5,9 +5,9 @@
 
 #include <fmt/format.h>
 
-#include "exec/run_store.hpp"
 #include "excise/bytes.hpp"
 #include "excise/error.hpp"
+#include "exec/run_store.hpp"
 #include "system/quarantine.hpp"
 #include "system/tree.hpp"
 
@@ -16,7 +16,8 @@ namespace {
 
 json record_json(const sys::QuarantineRecord& r) {
   json setid = json::array();
-  for (const auto& [path, mode] : r.cleared_setid) setid.push_back({encode_bytes(path), mode});
+  for (const auto& [path, mode] : r.cleared_setid)
+    setid.push_back({encode_bytes(path), mode});
   return {{"path", encode_bytes(r.path)},
           {"qname", r.qname},
           {"parent_atime", {r.parent_atime.sec, r.parent_atime.nsec}},
@@ -66,7 +67,8 @@ class Quarantine : public Action {
   json prepare(const Step& step, ExecContext& context) const override {
     const std::string path = decode_bytes(step.params.at("path").get<std::string>());
     const std::string qname = std::to_string(context.seq);
-    const auto record = sys::inspect_for_quarantine(context.root, path, qname, expected_object(step));
+    const auto record =
+        sys::inspect_for_quarantine(context.root, path, qname, expected_object(step));
     if (!record) return {{"absent", true}};
     return record_json(*record);
   }
@@ -93,7 +95,8 @@ class Quarantine : public Action {
       return;
     }
     undo = record_json(record);
-    if (record.by_copy) context.notes.push_back("moved by copy (another file system): " + shown(path));
+    if (record.by_copy)
+      context.notes.push_back("moved by copy (another file system): " + shown(path));
     context.changed = true;
   }
 
@@ -142,7 +145,8 @@ void quarantine_paths(const json&, json& undo, ExecContext& context) {
       expected->dev = r.at("dev");
       expected->ino = r.at("ino");
     }
-    if (sys::quarantine_path(context.root, context.backend, context.run.quarantine(), expected, record)) {
+    if (sys::quarantine_path(context.root, context.backend, context.run.quarantine(), expected,
+                             record)) {
       r["by_copy"] = record.by_copy;
       context.changed = true;
     } else {
@@ -154,7 +158,8 @@ void quarantine_paths(const json&, json& undo, ExecContext& context) {
 void restore_paths(const json& undo, ExecContext& context) {
   const json& records = undo.at("records");
   for (auto it = records.rbegin(); it != records.rend(); ++it) {
-    if (sys::restore_path(context.root, context.backend, context.run.quarantine(), record_from_json(*it))) {
+    if (sys::restore_path(context.root, context.backend, context.run.quarantine(),
+                          record_from_json(*it))) {
       context.changed = true;
     }
   }

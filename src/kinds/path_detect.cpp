@@ -38,7 +38,8 @@ class PathDetector {
     const auto& st = *m.resolved.stat;
     const std::string& real = m.resolved.real_path.empty() ? m.path : m.resolved.real_path;
     if (rules_.is_protected(m.path) || rules_.is_protected(real)) {
-      context_.block(m.path, "resolves to " + shown(real) + ", a protected path: never removed", glob_.loc);
+      context_.block(m.path, "resolves to " + shown(real) + ", a protected path: never removed",
+                     glob_.loc);
       return;
     }
     const auto owners = rules_.owners(m.path, real);
@@ -62,8 +63,9 @@ class PathDetector {
   // A directory that holds files of other packages: those files and their parents stay;
   // everything else in it goes, entry by entry.
   void split(const std::string& path, const std::string& real, const sys::Dir& dir) {
-    context_.note(fmt::format("{} is kept: it holds files of packages no playbook names", shown(path)),
-                  glob_.loc);
+    context_.note(
+        fmt::format("{} is kept: it holds files of packages no playbook names", shown(path)),
+        glob_.loc);
     for (const auto& entry : dir.entries()) {
       const std::string child = join_path(path, entry.name);
       const std::string child_real = join_path(real, entry.name);
@@ -72,7 +74,8 @@ class PathDetector {
       const auto owners = rules_.owners(child, child_real);
       if (!owners.foreign.empty() && !st->is_dir()) {
         conflict_owned(child, owners.foreign);
-      } else if (st->is_dir() && (!owners.foreign.empty() || rules_.has_foreign_below(child, child_real))) {
+      } else if (st->is_dir() &&
+                 (!owners.foreign.empty() || rules_.has_foreign_below(child, child_real))) {
         split(child, child_real, dir.dir_at(entry.name));
       } else if (st->is_dir() || owners.named.empty()) {
         propose(child, dir, entry.name, *st);
@@ -82,17 +85,23 @@ class PathDetector {
 
   void conflict_owned(const std::string& path, const std::vector<std::string>& packages) {
     std::string names;
-    for (const auto& p : packages) names += (names.empty() ? "" : ", ") + p;
-    context_.conflict(path, "owned by package " + names + ", which no playbook names: kept", glob_.loc);
+    for (const auto& p : packages)
+      names += (names.empty() ? "" : ", ") + p;
+    context_.conflict(path, "owned by package " + names + ", which no playbook names: kept",
+                      glob_.loc);
   }
 
-  void propose(const std::string& path, const sys::Dir& parent, const std::string& name, const sys::Stat& st) {
+  void propose(const std::string& path, const sys::Dir& parent, const std::string& name,
+               const sys::Stat& st) {
     std::string what;
     if (st.is_dir()) {
-      const sys::TreeSummary tree = sys::walk_tree(parent, name, [](const sys::TreeEntry&) { return true; });
+      const sys::TreeSummary tree =
+          sys::walk_tree(parent, name, [](const sys::TreeEntry&) { return true; });
       if (!tree.mount_points.empty()) {
-        context_.block(path, "contains a mount point (" + shown(tree.mount_points.front()) +
-                                 "): excise does not remove across mounts; unmount it first", glob_.loc);
+        context_.block(path,
+                       "contains a mount point (" + shown(tree.mount_points.front()) +
+                           "): excise does not remove across mounts; unmount it first",
+                       glob_.loc);
         return;
       }
       what = fmt::format("directory, {} entries, {}", tree.entries, size_text(tree.bytes));
@@ -103,7 +112,8 @@ class PathDetector {
     } else if (st.is_symlink()) {
       what = "symlink to " + shown(parent.link_at(name)) + " (the link goes, not its target)";
     } else {
-      what = fmt::format("{}, {}", sys::file_type_name(st.type()), size_text(static_cast<std::uint64_t>(st.size)));
+      what = fmt::format("{}, {}", sys::file_type_name(st.type()),
+                         size_text(static_cast<std::uint64_t>(st.size)));
     }
     Step step;
     step.phase = Phase::cleanup;
@@ -128,7 +138,8 @@ class PathDetector {
 
 std::string path_fact(const sys::Stat& st) {
   std::string fact = sys::identity(st);
-  if (!st.is_dir()) fact += fmt::format(" size={} mtime={}.{:09}", st.size, st.mtime.sec, st.mtime.nsec);
+  if (!st.is_dir())
+    fact += fmt::format(" size={} mtime={}.{:09}", st.size, st.mtime.sec, st.mtime.nsec);
   return fact;
 }
 
@@ -146,13 +157,18 @@ void PathKind::detect(const Playbook&, const Artifact& artifact, DetectContext& 
     PathDetector detector(context, glob);
     for (const auto& pattern : concrete) {
       const GlobExpansion expansion = expand_glob(context.root(), pattern);
-      for (const auto& [path, why] : expansion.unsafe) context.block(path, "unsafe path: " + why, glob.loc);
-      for (const auto& m : expansion.matches) detector.match(m);
+      for (const auto& [path, why] : expansion.unsafe)
+        context.block(path, "unsafe path: " + why, glob.loc);
+      for (const auto& m : expansion.matches)
+        detector.match(m);
     }
   }
-  for (const auto& dir : spec.prune_empty) propose_prune(dir, context);
+  for (const auto& dir : spec.prune_empty)
+    propose_prune(dir, context);
 }
 
-void PathKind::finish(DetectContext& context) const { settle_prunes(context); }
+void PathKind::finish(DetectContext& context) const {
+  settle_prunes(context);
+}
 
 }  // namespace excise

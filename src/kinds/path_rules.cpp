@@ -23,7 +23,8 @@ std::set<std::string> removed_users(const DetectContext& context) {
   for (const auto& playbook : context.playbooks()) {
     for (const auto& artifact : playbook.artifacts) {
       if (artifact.kind != "user") continue;
-      for (const auto& name : static_cast<const UserSpec&>(*artifact.spec).names) users.insert(name.value);
+      for (const auto& name : static_cast<const UserSpec&>(*artifact.spec).names)
+        users.insert(name.value);
     }
   }
   return users;
@@ -43,15 +44,19 @@ PathRules::PathRules(DetectContext& context) : context_(context) {
   }
 }
 
-bool PathRules::is_protected(const std::string& path) const { return is_protected_path(path, homes_); }
+bool PathRules::is_protected(const std::string& path) const {
+  return is_protected_path(path, homes_);
+}
 
 Owners PathRules::owners(const std::string& path, const std::string& real) const {
   Owners out;
   const sys::DpkgDatabase* db = context_.dpkg();
   if (db == nullptr) return out;
   std::set<std::uint32_t> indices;
-  for (auto i : db->owners(path)) indices.insert(i);
-  for (auto i : db->owners(real)) indices.insert(i);
+  for (auto i : db->owners(path))
+    indices.insert(i);
+  for (auto i : db->owners(real))
+    indices.insert(i);
   const auto& named = context_.named_packages();
   for (auto i : indices) {
     const std::string& name = db->packages()[i].name;
@@ -86,7 +91,9 @@ void propose_prune(const Located<std::string>& dir, DetectContext& context) {
   step.target = dir.value;
   step.reason = "prune_empty: removed if nothing is left inside once the other steps ran";
   step.origin = context.origin(dir.loc);
-  step.params = {{"path", encode_bytes(dir.value)}, {"dev", resolved->stat->dev}, {"ino", resolved->stat->ino}};
+  step.params = {{"path", encode_bytes(dir.value)},
+                 {"dev", resolved->stat->dev},
+                 {"ino", resolved->stat->ino}};
   context.fact("path " + dir.value, path_fact(*resolved->stat));
   const auto depth = static_cast<std::int64_t>(std::count(dir.value.begin(), dir.value.end(), '/'));
   context.propose(std::move(step), {2, -depth, "", {}});
@@ -97,8 +104,9 @@ namespace {
 // Would `dir` (at `path`) be empty after the plan: every entry taken by a quarantine
 // step, owned only by named packages (dpkg removes it), or a directory that would be
 // empty itself?
-bool would_be_empty(DetectContext& context, const PathRules& rules, const std::set<std::string>& taken,
-                    const std::string& path, const sys::Dir& dir, std::string& first_kept) {
+bool would_be_empty(DetectContext& context, const PathRules& rules,
+                    const std::set<std::string>& taken, const std::string& path,
+                    const sys::Dir& dir, std::string& first_kept) {
   for (const auto& entry : dir.entries()) {
     const std::string child = join_path(path, entry.name);
     if (taken.count(child)) continue;
@@ -106,7 +114,8 @@ bool would_be_empty(DetectContext& context, const PathRules& rules, const std::s
     if (!st) continue;
     const Owners owners = rules.owners(child, child);
     if (st->is_dir() && owners.foreign.empty()) {
-      if (would_be_empty(context, rules, taken, child, dir.dir_at(entry.name), first_kept)) continue;
+      if (would_be_empty(context, rules, taken, child, dir.dir_at(entry.name), first_kept))
+        continue;
       return false;
     }
     if (!st->is_dir() && owners.foreign.empty() && !owners.named.empty()) continue;
@@ -122,7 +131,8 @@ void settle_prunes(DetectContext& context) {
   auto& proposed = context.proposed();
   std::set<std::string> taken;
   for (const auto& p : proposed) {
-    if (p.step.action == "path.quarantine" || p.step.action == "path.prune") taken.insert(p.step.target);
+    if (p.step.action == "path.quarantine" || p.step.action == "path.prune")
+      taken.insert(p.step.target);
   }
   PathRules rules(context);
   std::vector<ProposedStep> kept;
@@ -138,9 +148,9 @@ void settle_prunes(DetectContext& context) {
     if (dir && would_be_empty(context, rules, others, p.step.target, *dir, first_kept)) {
       kept.push_back(std::move(p));
     } else {
-      context.findings().notes.push_back(
-          {fmt::format("prune_empty {} is kept: {} stays inside", shown(p.step.target), shown(first_kept)),
-           p.step.origin});
+      context.findings().notes.push_back({fmt::format("prune_empty {} is kept: {} stays inside",
+                                                      shown(p.step.target), shown(first_kept)),
+                                          p.step.origin});
       context.findings().facts.erase("path " + p.step.target);
     }
   }

@@ -4,6 +4,8 @@
 
 #include "excise/error.hpp"
 #include "excise/kind.hpp"
+#include "exec/action.hpp"
+#include "kinds/account_actions.hpp"
 #include "kinds/certificate.hpp"
 #include "kinds/command.hpp"
 #include "kinds/cron.hpp"
@@ -11,15 +13,13 @@
 #include "kinds/kernel_module.hpp"
 #include "kinds/line.hpp"
 #include "kinds/package.hpp"
+#include "kinds/package_purge.hpp"
 #include "kinds/path.hpp"
+#include "kinds/path_actions.hpp"
 #include "kinds/process.hpp"
 #include "kinds/service.hpp"
-#include "kinds/user.hpp"
-#include "exec/action.hpp"
-#include "kinds/account_actions.hpp"
-#include "kinds/package_purge.hpp"
-#include "kinds/path_actions.hpp"
 #include "kinds/service_actions.hpp"
+#include "kinds/user.hpp"
 
 namespace excise {
 namespace {
@@ -58,8 +58,8 @@ std::span<const Kind* const> all_kinds() {
 // The actions the kinds' steps name: one line per action.
 const Action* find_action(std::string_view name) {
   static const Action* const actions[] = {
-      &path_quarantine_action(), &path_prune_action(),     &package_purge_action(),
-      &service_disable_action(), &service_stop_action(),   &service_reload_action(),
+      &path_quarantine_action(), &path_prune_action(),   &package_purge_action(),
+      &service_disable_action(), &service_stop_action(), &service_reload_action(),
       &remove_user_action(),     &remove_group_action(),
   };
   for (const Action* action : actions) {

@@ -29,7 +29,9 @@ class Disable final : public Action {
   void apply(const Step& step, json& undo, ExecContext& context) const override {
     quarantine_paths(step.params.at("paths"), undo, context);
   }
-  void undo(const Step&, const json& undo, ExecContext& context) const override { restore_paths(undo, context); }
+  void undo(const Step&, const json& undo, ExecContext& context) const override {
+    restore_paths(undo, context);
+  }
 };
 
 class Stop final : public Action {
@@ -46,14 +48,16 @@ class Stop final : public Action {
     if (!undo.value("was_active", false)) return;
     const std::string unit = decode_bytes(step.params.at("unit").get<std::string>());
     const auto result = systemctl(context, {"stop", unit});
-    if (!result.ok()) throw Error(Failure::system, "stop " + unit + ": systemctl " + result.describe());
+    if (!result.ok())
+      throw Error(Failure::system, "stop " + unit + ": systemctl " + result.describe());
     context.changed = true;
   }
   void undo(const Step& step, const json& undo, ExecContext& context) const override {
     if (!undo.value("was_active", false)) return;
     const std::string unit = decode_bytes(step.params.at("unit").get<std::string>());
     const auto result = systemctl(context, {"start", unit});
-    if (!result.ok()) throw Error(Failure::system, "start " + unit + ": systemctl " + result.describe());
+    if (!result.ok())
+      throw Error(Failure::system, "start " + unit + ": systemctl " + result.describe());
     context.changed = true;
   }
 };

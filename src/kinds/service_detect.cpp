@@ -31,15 +31,19 @@ bool leftover(Kind_ kind) {
          kind == Kind_::drop_in || kind == Kind_::dependency_dir || kind == Kind_::init_script;
 }
 
-bool kept_on_purpose(Kind_ kind) { return kind == Kind_::mask || kind == Kind_::dsh_masked; }
+bool kept_on_purpose(Kind_ kind) {
+  return kind == Kind_::mask || kind == Kind_::dsh_masked;
+}
 
 }  // namespace
 
 void ServiceKind::detect(const Playbook&, const Artifact& artifact, DetectContext& context) const {
   const auto& spec = static_cast<const ServiceSpec&>(*artifact.spec);
   sys::UnitQuery query;
-  for (const auto& u : spec.units) query.units.push_back(u.value);
-  for (const auto& s : spec.init_scripts) query.init_scripts.push_back(s.value);
+  for (const auto& u : spec.units)
+    query.units.push_back(u.value);
+  for (const auto& s : spec.init_scripts)
+    query.init_scripts.push_back(s.value);
   const SafeRootUnitTree tree(context.root());
   const sys::UnitScan scan = sys::scan_units(tree, query);
   const SourceLoc& loc = artifact.loc;
@@ -53,21 +57,25 @@ void ServiceKind::detect(const Playbook&, const Artifact& artifact, DetectContex
     if (!st) continue;
     const Owners owners = rules.owners(a.path, a.path);
     if (kept_on_purpose(a.kind)) {
-      context.note(fmt::format("{} of {} is kept: it stops the unit from starting should it come back",
-                               sys::unit_artifact_kind_name(a.kind), a.unit),
-                   loc);
+      context.note(
+          fmt::format("{} of {} is kept: it stops the unit from starting should it come back",
+                      sys::unit_artifact_kind_name(a.kind), a.unit),
+          loc);
       continue;
     }
     if (!owners.foreign.empty()) {
-      context.conflict(a.path, fmt::format("{} of {}, owned by package {}, which no playbook names: kept",
-                                           sys::unit_artifact_kind_name(a.kind), a.unit, owners.foreign.front()),
-                       loc);
+      context.conflict(
+          a.path,
+          fmt::format("{} of {}, owned by package {}, which no playbook names: kept",
+                      sys::unit_artifact_kind_name(a.kind), a.unit, owners.foreign.front()),
+          loc);
       continue;
     }
     if (!owners.named.empty()) continue;  // dpkg removes it with its package
     context.fact("path " + a.path, path_fact(*st));
     if (disables(a.kind)) {
-      links_by_unit[a.unit].push_back({{"path", encode_bytes(a.path)}, {"dev", st->dev}, {"ino", st->ino}});
+      links_by_unit[a.unit].push_back(
+          {{"path", encode_bytes(a.path)}, {"dev", st->dev}, {"ino", st->ino}});
       if (!a.via.empty()) via_by_unit[a.unit].insert(a.via);
       continue;
     }
@@ -76,9 +84,12 @@ void ServiceKind::detect(const Playbook&, const Artifact& artifact, DetectContex
     step.phase = Phase::cleanup;
     step.action = "path.quarantine";
     step.target = a.path;
-    step.reason = fmt::format("{} of {}, owned by no package", sys::unit_artifact_kind_name(a.kind), a.unit);
+    step.reason =
+        fmt::format("{} of {}, owned by no package", sys::unit_artifact_kind_name(a.kind), a.unit);
     step.origin = context.origin(loc);
-    step.params = {{"path", encode_bytes(a.path)}, {"dev", st->dev}, {"ino", st->ino},
+    step.params = {{"path", encode_bytes(a.path)},
+                   {"dev", st->dev},
+                   {"ino", st->ino},
                    {"type", std::string(sys::file_type_name(st->type()))}};
     context.propose(std::move(step), {0, 0, "", {}});
   }
@@ -100,12 +111,14 @@ void ServiceKind::detect(const Playbook&, const Artifact& artifact, DetectContex
   }
   for (auto& [unit, links] : links_by_unit) {
     std::string via;
-    for (const auto& v : via_by_unit[unit]) via += (via.empty() ? "" : ", ") + v;
+    for (const auto& v : via_by_unit[unit])
+      via += (via.empty() ? "" : ", ") + v;
     Step disable;
     disable.phase = Phase::quiesce;
     disable.action = "service.disable";
     disable.target = unit;
-    disable.reason = fmt::format("{} link(s) enable it{}", links.size(), via.empty() ? "" : " (" + via + ")");
+    disable.reason =
+        fmt::format("{} link(s) enable it{}", links.size(), via.empty() ? "" : " (" + via + ")");
     disable.origin = context.origin(loc);
     disable.params = {{"unit", encode_bytes(unit)}, {"paths", links}};
     context.propose(std::move(disable), {1, 0, "", {}});
@@ -113,7 +126,8 @@ void ServiceKind::detect(const Playbook&, const Artifact& artifact, DetectContex
   }
   if (!scan.artifacts.empty() && !live_systemd) {
     context.note(context.target().live
-                     ? "services are not stopped: systemd is not running this system; they are disabled on disk"
+                     ? "services are not stopped: systemd is not running this system; they are "
+                       "disabled on disk"
                      : "services are not stopped on an offline root; they are disabled on disk",
                  loc);
   }

@@ -12,7 +12,8 @@
 
 namespace excise {
 
-DetectContext::DetectContext(const sys::SafeRoot& root, Target target, const std::vector<Playbook>& playbooks)
+DetectContext::DetectContext(const sys::SafeRoot& root, Target target,
+                             const std::vector<Playbook>& playbooks)
     : root_(root), target_(std::move(target)), playbooks_(playbooks) {}
 
 DetectContext::~DetectContext() = default;
@@ -20,7 +21,8 @@ DetectContext::~DetectContext() = default;
 const sys::DpkgDatabase* DetectContext::dpkg() {
   if (!dpkg_loaded_) {
     dpkg_loaded_ = true;
-    if (auto db = sys::load_dpkg_database(root_)) dpkg_ = std::make_unique<sys::DpkgDatabase>(std::move(*db));
+    if (auto db = sys::load_dpkg_database(root_))
+      dpkg_ = std::make_unique<sys::DpkgDatabase>(std::move(*db));
   }
   return dpkg_.get();
 }

@@ -18,11 +18,13 @@ Priority priority_of(const ProposedStep& p) {
   return {p.rank, p.key, p.playbook_index, p.artifact_index, p.emit_index};
 }
 
-bool is_path(const std::string& target) { return !target.empty() && target[0] == '/'; }
+bool is_path(const std::string& target) {
+  return !target.empty() && target[0] == '/';
+}
 
 // Edges among the steps of one phase: edges[i] lists the steps that must wait for i.
-std::vector<std::vector<std::size_t>> phase_edges(const std::vector<ProposedStep*>& steps,
-                                                  const std::vector<ArtifactEdges>& artifact_edges) {
+std::vector<std::vector<std::size_t>> phase_edges(
+    const std::vector<ProposedStep*>& steps, const std::vector<ArtifactEdges>& artifact_edges) {
   std::vector<std::vector<std::size_t>> edges(steps.size());
 
   // The playbook's `after`: every step of A waits for every step of B.
@@ -37,7 +39,8 @@ std::vector<std::vector<std::size_t>> phase_edges(const std::vector<ProposedStep
       const auto first = by_artifact.find({e.playbook_index, before});
       if (first == by_artifact.end()) continue;
       for (std::size_t b : first->second) {
-        for (std::size_t w : waiting->second) edges[b].push_back(w);
+        for (std::size_t w : waiting->second)
+          edges[b].push_back(w);
       }
     }
   }
@@ -50,7 +53,8 @@ std::vector<std::vector<std::size_t>> phase_edges(const std::vector<ProposedStep
   for (std::size_t i = 0; i < steps.size(); ++i) {
     for (const auto& name : steps[i]->after_steps) {
       if (auto it = by_name.find(name); it != by_name.end()) {
-        for (std::size_t b : it->second) edges[b].push_back(i);
+        for (std::size_t b : it->second)
+          edges[b].push_back(i);
       }
     }
   }
@@ -67,7 +71,8 @@ std::vector<std::vector<std::size_t>> phase_edges(const std::vector<ProposedStep
       const auto slash = path.rfind('/');
       path.resize(slash == 0 ? 1 : slash);
       if (auto it = by_path.find(path); it != by_path.end()) {
-        for (std::size_t outer : it->second) edges[i].push_back(outer);
+        for (std::size_t outer : it->second)
+          edges[i].push_back(outer);
       }
     }
   }
@@ -78,12 +83,14 @@ std::vector<std::vector<std::size_t>> phase_edges(const std::vector<ProposedStep
   return edges;
 }
 
-void order_phase(std::vector<ProposedStep*>& steps, const std::vector<ArtifactEdges>& artifact_edges,
-                 Phase phase, std::vector<Step>& out, Diagnostics& diags) {
+void order_phase(std::vector<ProposedStep*>& steps,
+                 const std::vector<ArtifactEdges>& artifact_edges, Phase phase,
+                 std::vector<Step>& out, Diagnostics& diags) {
   const auto edges = phase_edges(steps, artifact_edges);
   std::vector<std::size_t> waiting_for(steps.size(), 0);
   for (const auto& list : edges) {
-    for (std::size_t w : list) ++waiting_for[w];
+    for (std::size_t w : list)
+      ++waiting_for[w];
   }
   auto later = [&](std::size_t a, std::size_t b) {
     return priority_of(*steps[a]) > priority_of(*steps[b]);
@@ -116,7 +123,8 @@ void order_phase(std::vector<ProposedStep*>& steps, const std::vector<ArtifactEd
   diags.error(steps[stuck.front()]->step.origin.loc,
               "the order of the " + std::string(phase_name(phase)) +
                   " steps has a cycle (after, dependencies or containment) among: " + names);
-  for (std::size_t i : stuck) out.push_back(steps[i]->step);
+  for (std::size_t i : stuck)
+    out.push_back(steps[i]->step);
 }
 
 }  // namespace

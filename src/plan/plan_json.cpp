@@ -42,9 +42,10 @@ const json& list(const json& object, const char* key, const std::string& where) 
 json origin_to_json(const StepOrigin& origin) {
   return {{"product", origin.product},
           {"artifact", origin.artifact},
-          {"source", {{"file", encode_bytes(origin.loc.file)},
-                      {"line", origin.loc.line},
-                      {"column", origin.loc.column}}}};
+          {"source",
+           {{"file", encode_bytes(origin.loc.file)},
+            {"line", origin.loc.line},
+            {"column", origin.loc.column}}}};
 }
 
 StepOrigin origin_from_json(const json& value, const std::string& where) {
@@ -151,11 +152,13 @@ json plan_to_json(const Plan& plan) {
     out["notes"].push_back(std::move(entry));
   }
   out["facts"] = json::object();
-  for (const auto& [key, value] : plan.facts) out["facts"][encode_bytes(key)] = encode_bytes(value);
+  for (const auto& [key, value] : plan.facts)
+    out["facts"][encode_bytes(key)] = encode_bytes(value);
 
   const PlanSummary summary = summarize(plan);
   json by_phase = json::object();
-  for (const auto& [phase, count] : summary.by_phase) by_phase[std::string(phase_name(phase))] = count;
+  for (const auto& [phase, count] : summary.by_phase)
+    by_phase[std::string(phase_name(phase))] = count;
   out["summary"] = {{"steps", summary.steps},
                     {"irreversible", summary.irreversible},
                     {"conflicts", summary.conflicts},
@@ -192,7 +195,8 @@ Plan plan_from_json(const json& document, const std::string& file) {
   for (std::size_t i = 0; i < steps.size(); ++i) {
     plan.steps.push_back(step_from_json(steps[i], where + ": steps[" + std::to_string(i) + "]"));
   }
-  plan.conflicts = items_from_json<Conflict>(list(document, "conflicts", where), where + ": conflicts");
+  plan.conflicts =
+      items_from_json<Conflict>(list(document, "conflicts", where), where + ": conflicts");
   plan.blocked = items_from_json<Blocked>(list(document, "blocked", where), where + ": blocked");
   const json& notes = list(document, "notes", where);
   for (std::size_t i = 0; i < notes.size(); ++i) {

@@ -18,7 +18,8 @@ namespace {
 
 std::string now_utc() {
   const auto now = std::chrono::system_clock::now();
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(now)));
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
+                     fmt::gmtime(std::chrono::system_clock::to_time_t(now)));
 }
 
 // Kinds whose detection is not built are refused up front, all of them at once.
@@ -100,7 +101,8 @@ Plan make_plan(const std::vector<Playbook>& playbooks, const sys::SafeRoot& root
     }
   }
 
-  for (const Kind* kind : all_kinds()) kind->finish(context);
+  for (const Kind* kind : all_kinds())
+    kind->finish(context);
 
   plan = std::move(context.findings());
   plan.root = root.path();
@@ -111,8 +113,8 @@ Plan make_plan(const std::vector<Playbook>& playbooks, const sys::SafeRoot& root
     plan.playbooks.push_back(
         {playbook.product.id, playbook.product.name, playbook.path, playbook.sha256});
   }
-  plan.steps = order_steps(without_redundant(std::move(context.proposed())),
-                           after_edges(playbooks), diags);
+  plan.steps =
+      order_steps(without_redundant(std::move(context.proposed())), after_edges(playbooks), diags);
   return plan;
 }
 

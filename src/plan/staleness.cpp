@@ -12,13 +12,15 @@ std::vector<std::string> stale_facts(const Plan& saved, const Plan& now) {
     out.push_back("root: the plan was made for " + shown(saved.root) + ", not " + shown(now.root));
   }
   std::map<std::string, std::string> now_playbooks;
-  for (const auto& p : now.playbooks) now_playbooks[p.product] = p.sha256;
+  for (const auto& p : now.playbooks)
+    now_playbooks[p.product] = p.sha256;
   for (const auto& p : saved.playbooks) {
     const auto it = now_playbooks.find(p.product);
     if (it == now_playbooks.end()) {
       out.push_back("playbook " + p.product + " (" + shown(p.path) + ") is no longer loaded");
     } else if (it->second != p.sha256) {
-      out.push_back("playbook " + p.product + " (" + shown(p.path) + ") changed since the plan was made");
+      out.push_back("playbook " + p.product + " (" + shown(p.path) +
+                    ") changed since the plan was made");
     }
   }
   for (const auto& [key, value] : saved.facts) {
@@ -26,7 +28,8 @@ std::vector<std::string> stale_facts(const Plan& saved, const Plan& now) {
     if (it == now.facts.end()) {
       out.push_back("gone: " + shown(key) + " (was " + shown(value) + ")");
     } else if (it->second != value) {
-      out.push_back("changed: " + shown(key) + ": was " + shown(value) + ", now " + shown(it->second));
+      out.push_back("changed: " + shown(key) + ": was " + shown(value) + ", now " +
+                    shown(it->second));
     }
   }
   for (const auto& [key, value] : now.facts) {

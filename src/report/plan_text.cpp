@@ -48,7 +48,8 @@ std::string render_plan_text(const Plan& plan, bool explain) {
     }
     out += fmt::format("{:>5}. {} {}\n", i + 1, step.action, shown(step.target));
     out += fmt::format("       why: {}\n", step.reason);
-    if (!step.reversible) out += fmt::format("       CANNOT BE UNDONE: {}\n", step.irreversible_why);
+    if (!step.reversible)
+      out += fmt::format("       CANNOT BE UNDONE: {}\n", step.irreversible_why);
     if (explain) out += fmt::format("       from: {}\n", origin_text(step.origin));
   }
   if (!plan.conflicts.empty()) {
@@ -59,7 +60,8 @@ std::string render_plan_text(const Plan& plan, bool explain) {
     }
   }
   if (!plan.blocked.empty()) {
-    out += fmt::format("\nBLOCKED, present but not removable as things stand ({}):\n", plan.blocked.size());
+    out += fmt::format("\nBLOCKED, present but not removable as things stand ({}):\n",
+                       plan.blocked.size());
     for (const auto& b : plan.blocked) {
       out += fmt::format("  {}: {}\n", shown(b.target), b.reason);
       if (explain) out += fmt::format("       from: {}\n", origin_text(b.origin));

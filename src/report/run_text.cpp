@@ -9,14 +9,17 @@
 
 namespace excise {
 
-void print_step_progress(std::ostream& out, const StepResult& result, std::size_t total, bool started) {
-  const std::string head = fmt::format("[{:>{}}/{}] {} {}", result.seq, std::to_string(total).size(),
-                                       total, result.step.action, shown(result.step.target));
+void print_step_progress(std::ostream& out, const StepResult& result, std::size_t total,
+                         bool started) {
+  const std::string head =
+      fmt::format("[{:>{}}/{}] {} {}", result.seq, std::to_string(total).size(), total,
+                  result.step.action, shown(result.step.target));
   if (started) return;  // one line per step, written when its outcome is known
   std::string line = head + " ... " + result.status;
   if (!result.message.empty()) line += ": " + result.message;
   out << line << "\n";
-  for (const auto& note : result.notes) out << "        " << shown(note) << "\n";
+  for (const auto& note : result.notes)
+    out << "        " << shown(note) << "\n";
   out.flush();
 }
 
@@ -35,16 +38,18 @@ std::string render_run_text(const RunResult& run) {
     if (run.command == "apply") out += "undo it with: excise rollback " + run.run_id + "\n";
     return out;
   }
-  return fmt::format("run {} stopped: {}\nthe journal records where; `excise rollback {}` puts back "
-                     "what was done\n",
-                     run.run_id, run.error, run.run_id);
+  return fmt::format(
+      "run {} stopped: {}\nthe journal records where; `excise rollback {}` puts back "
+      "what was done\n",
+      run.run_id, run.error, run.run_id);
 }
 
 nlohmann::json run_to_json(const RunResult& run) {
   nlohmann::json steps = nlohmann::json::array();
   for (const auto& s : run.steps) {
     nlohmann::json notes = nlohmann::json::array();
-    for (const auto& n : s.notes) notes.push_back(encode_bytes(n));
+    for (const auto& n : s.notes)
+      notes.push_back(encode_bytes(n));
     nlohmann::json step = step_to_json(s.step);
     step["seq"] = s.seq;
     step["status"] = s.status;
@@ -53,14 +58,10 @@ nlohmann::json run_to_json(const RunResult& run) {
     step["changed"] = s.changed;
     steps.push_back(std::move(step));
   }
-  return {{"format", "excise-run"},
-          {"format_version", 1},
-          {"command", run.command},
-          {"run", run.run_id},
-          {"dry_run", run.dry_run},
-          {"ok", run.ok},
-          {"changed", run.changed},
-          {"error", encode_bytes(run.error)},
+  return {{"format", "excise-run"}, {"format_version", 1},
+          {"command", run.command}, {"run", run.run_id},
+          {"dry_run", run.dry_run}, {"ok", run.ok},
+          {"changed", run.changed}, {"error", encode_bytes(run.error)},
           {"steps", steps}};
 }
 

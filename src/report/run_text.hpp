@@ -12,7 +12,8 @@
 namespace excise {
 
 // "[ 3/12] path.quarantine /opt/acme ... done"; printed as each step ends.
-void print_step_progress(std::ostream& out, const StepResult& result, std::size_t total, bool started);
+void print_step_progress(std::ostream& out, const StepResult& result, std::size_t total,
+                         bool started);
 std::string render_run_text(const RunResult& run);
 nlohmann::json run_to_json(const RunResult& run);
 

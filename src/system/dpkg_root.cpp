@@ -26,7 +26,8 @@ Fd lock_file(const Dir& admin, const char* name, std::chrono::steady_clock::time
     lock.l_whence = SEEK_SET;
     if (::fcntl(fd.get(), F_SETLK, &lock) == 0) return fd;
     if (errno != EACCES && errno != EAGAIN) {
-      throw Error(Failure::system, "cannot lock " + shown(admin.child_path(name)) + ": " + std::strerror(errno));
+      throw Error(Failure::system,
+                  "cannot lock " + shown(admin.child_path(name)) + ": " + std::strerror(errno));
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       struct flock who {};
@@ -36,7 +37,8 @@ Fd lock_file(const Dir& admin, const char* name, std::chrono::steady_clock::time
       if (::fcntl(fd.get(), F_GETLK, &who) == 0 && who.l_type != F_UNLCK) {
         holder = " by process " + std::to_string(who.l_pid);
       }
-      throw Error(Failure::locked, "the dpkg database " + shown(admin.path()) + " is locked" + holder +
+      throw Error(Failure::locked, "the dpkg database " + shown(admin.path()) + " is locked" +
+                                       holder +
                                        " (dpkg or apt is running); try again when it has finished");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -7,8 +7,8 @@
 #include <cerrno>
 
 #include "system/posix.hpp"
-#include "system/xattr.hpp"
 #include "system/tree.hpp"
+#include "system/xattr.hpp"
 
 namespace excise::sys::meta {
 
@@ -47,8 +47,9 @@ void apply(const Object& object, const FileMeta& meta) {
 namespace excise::sys {
 
 void set_times(const Dir& dir, std::string_view name, Timespec atime, Timespec mtime) {
-  const struct timespec times[2] = {{static_cast<time_t>(atime.sec), static_cast<long>(atime.nsec)},
-                                    {static_cast<time_t>(mtime.sec), static_cast<long>(mtime.nsec)}};
+  const struct timespec times[2] = {
+      {static_cast<time_t>(atime.sec), static_cast<long>(atime.nsec)},
+      {static_cast<time_t>(mtime.sec), static_cast<long>(mtime.nsec)}};
   if (name == ".") {
     // The directory itself: through its pinned descriptor, never by a path.
     if (::utimensat(AT_FDCWD, posix::proc_fd(dir.fd()).c_str(), times, 0) != 0) {

@@ -1,10 +1,10 @@
 #include "system/private_dir.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
 
 #include "excise/bytes.hpp"
 #include "system/tree.hpp"

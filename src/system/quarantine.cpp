@@ -28,10 +28,15 @@ bool setid_with_other_links(const Stat& st) {
 
 }  // namespace
 
-std::string copy_started_marker(const std::string& qname) { return qname + ".copying"; }
-std::string copy_done_marker(const std::string& qname) { return qname + ".copied"; }
+std::string copy_started_marker(const std::string& qname) {
+  return qname + ".copying";
+}
+std::string copy_done_marker(const std::string& qname) {
+  return qname + ".copied";
+}
 
-std::optional<QuarantineRecord> inspect_for_quarantine(const SafeRoot& root, const std::string& path,
+std::optional<QuarantineRecord> inspect_for_quarantine(const SafeRoot& root,
+                                                       const std::string& path,
                                                        const std::string& qname,
                                                        const std::optional<Stat>& expected) {
   const auto resolved = root.resolve(path);
@@ -45,12 +50,14 @@ std::optional<QuarantineRecord> inspect_for_quarantine(const SafeRoot& root, con
   record.parent_atime = parent.atime;
   record.parent_mtime = parent.mtime;
   if (st.is_dir()) {
-    const TreeSummary summary = walk_tree(resolved->parent, resolved->name, [&](const TreeEntry& e) {
-      // A set-id file that has other names outside the tree would stay usable through
-      // them: its bits are cleared before the banned name goes (dpkg's secure_unlink).
-      if (setid_with_other_links(e.stat)) record.cleared_setid.emplace_back(e.path, e.stat.permissions());
-      return true;
-    });
+    const TreeSummary summary =
+        walk_tree(resolved->parent, resolved->name, [&](const TreeEntry& e) {
+          // A set-id file that has other names outside the tree would stay usable through
+          // them: its bits are cleared before the banned name goes (dpkg's secure_unlink).
+          if (setid_with_other_links(e.stat))
+            record.cleared_setid.emplace_back(e.path, e.stat.permissions());
+          return true;
+        });
     if (!summary.mount_points.empty()) {
       throw Error(Failure::refused, fmt::format("{} contains a mount point ({}); excise does not "
                                                 "remove across mounts: unmount it first",
@@ -69,10 +76,12 @@ bool quarantine_path(const SafeRoot& root, Backend& backend, const Dir& quaranti
   check_identity(record.path, *resolved->stat, expected);
   for (const auto& [path, mode] : record.cleared_setid) {
     const auto file = root.resolve(path);
-    if (file && file->stat && file->stat->is_regular()) backend.set_mode(file->parent, file->name, mode & ~06000u);
+    if (file && file->stat && file->stat->is_regular())
+      backend.set_mode(file->parent, file->name, mode & ~06000u);
   }
   try {
-    backend.rename(resolved->parent, resolved->name, quarantine, record.qname, RenameMode::noreplace);
+    backend.rename(resolved->parent, resolved->name, quarantine, record.qname,
+                   RenameMode::noreplace);
   } catch (const CrossDevice&) {
     // Mark the copy started, copy, mark it complete (durably), and only then remove the
     // original: an interruption leaves the whole original or the whole copy.
@@ -127,7 +136,8 @@ bool restore_path(const SafeRoot& root, Backend& backend, const Dir& quarantine,
     backend.remove_tree(quarantine, record.qname);
     drop_markers();
   } else {
-    backend.rename(quarantine, record.qname, resolved->parent, resolved->name, RenameMode::noreplace);
+    backend.rename(quarantine, record.qname, resolved->parent, resolved->name,
+                   RenameMode::noreplace);
   }
   for (const auto& [path, mode] : record.cleared_setid) {
     if (const auto again = root.resolve(path); again && again->stat && again->stat->is_regular()) {

@@ -17,8 +17,8 @@
 namespace excise::sys {
 
 struct QuarantineRecord {
-  std::string path;   // original in-root path
-  std::string qname;  // its name in the quarantine directory
+  std::string path;                     // original in-root path
+  std::string qname;                    // its name in the quarantine directory
   Timespec parent_atime, parent_mtime;  // of the original parent, before the move
   bool by_copy = false;                 // moved by copy + remove (another file system)
   // Set-id files with other hard links had those bits cleared before the move (SAFETY
@@ -35,7 +35,8 @@ std::string copy_done_marker(const std::string& qname);
 // when the path does not exist. When `expected` is given, the object must be that one
 // (same device and inode), else Error(refused): it changed since the plan. Refuses trees
 // that contain a mount point.
-std::optional<QuarantineRecord> inspect_for_quarantine(const SafeRoot& root, const std::string& path,
+std::optional<QuarantineRecord> inspect_for_quarantine(const SafeRoot& root,
+                                                       const std::string& path,
                                                        const std::string& qname,
                                                        const std::optional<Stat>& expected);
 

@@ -37,11 +37,13 @@ std::vector<std::string> order(const std::vector<In>& in, const std::vector<Arti
     proposed.push_back(p);
   }
   std::vector<std::string> out;
-  for (const auto& s : order_steps(proposed, edges, diags)) out.push_back(s.action + " " + s.target);
+  for (const auto& s : order_steps(proposed, edges, diags))
+    out.push_back(s.action + " " + s.target);
   return out;
 }
 
-std::vector<std::string> order(const std::vector<In>& in, const std::vector<ArtifactEdges>& edges = {}) {
+std::vector<std::string> order(const std::vector<In>& in,
+                               const std::vector<ArtifactEdges>& edges = {}) {
   Diagnostics diags;
   auto out = order(in, edges, diags);
   CHECK_MESSAGE(diags.empty(), diags.str());
@@ -63,13 +65,32 @@ TEST_CASE("plan ordering: phases run in the documented order") {
 
 TEST_CASE("plan ordering: packages go dependents first, whatever the playbook order") {
   // acme-agent-gui depends on acme-agent, acme-plugin depends on acme-agent-gui.
-  CHECK(order({{Phase::packages, "package.purge", "acme-agent", 0, 0, 0, "package acme-agent",
+  CHECK(order({{Phase::packages,
+                "package.purge",
+                "acme-agent",
+                0,
+                0,
+                0,
+                "package acme-agent",
                 {"package acme-agent-gui"}},
-               {Phase::packages, "package.purge", "acme-agent-gui", 0, 0, 0, "package acme-agent-gui",
+               {Phase::packages,
+                "package.purge",
+                "acme-agent-gui",
+                0,
+                0,
+                0,
+                "package acme-agent-gui",
                 {"package acme-plugin"}},
-               {Phase::packages, "package.purge", "acme-plugin", 1, 0, 0, "package acme-plugin", {}}}) ==
-        std::vector<std::string>{"package.purge acme-plugin", "package.purge acme-agent-gui",
-                                 "package.purge acme-agent"});
+               {Phase::packages,
+                "package.purge",
+                "acme-plugin",
+                1,
+                0,
+                0,
+                "package acme-plugin",
+                {}}}) == std::vector<std::string>{"package.purge acme-plugin",
+                                                  "package.purge acme-agent-gui",
+                                                  "package.purge acme-agent"});
 }
 
 TEST_CASE("plan ordering: paths go deepest first, then in playbook order") {
@@ -78,9 +99,9 @@ TEST_CASE("plan ordering: paths go deepest first, then in playbook order") {
                {Phase::cleanup, "path.quarantine", "/etc/acme.conf", 0, 1, -2},
                {Phase::cleanup, "path.prune", "/opt/vendor", 0, 2, -2},
                {Phase::cleanup, "path.quarantine", "/opt/vendor/acme/x", 0, 1, -4}}) ==
-        std::vector<std::string>{"path.quarantine /var/log/acme/a.log", "path.quarantine /opt/vendor/acme/x",
-                                 "path.quarantine /opt/acme", "path.quarantine /etc/acme.conf",
-                                 "path.prune /opt/vendor"});
+        std::vector<std::string>{"path.quarantine /var/log/acme/a.log",
+                                 "path.quarantine /opt/vendor/acme/x", "path.quarantine /opt/acme",
+                                 "path.quarantine /etc/acme.conf", "path.prune /opt/vendor"});
 }
 
 TEST_CASE("plan ordering: containment holds even against rank and key") {

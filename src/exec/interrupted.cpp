@@ -1,0 +1,42 @@
+#include "exec/interrupted.hpp"
+
+#include <ostream>
+
+#include "exec/action.hpp"
+#include "exec/journal.hpp"
+#include "exec/run_state.hpp"
+#include "exec/run_store.hpp"
+#include "excise/error.hpp"
+
+namespace excise {
+
+std::size_t close_interrupted_runs(StateDir& state, const sys::SafeRoot& root, const Target& target,
+                                   sys::Backend& backend, std::ostream& log) {
+  std::size_t closed = 0;
+  for (const auto& id : state.run_ids()) {
+    const JournalRead read = parse_journal(state.journal_bytes(id));
+    if (!read.corruption.empty() || read.records.empty()) {
+      log << "excise: note: run " << id << " has a damaged journal and is left as it is: " << read.corruption << "\n";
+      continue;
+    }
+    const RunState run = run_state(read.records);
+    if (run.ended || run.phase != RunPhase::applying) continue;
+    RunDir run_dir = state.open_run(id);
+    FileJournal journal(run_dir.dir(), "journal");
+    ExecContext context(root, backend, run_dir, target, log);
+    for (const auto& [seq, step] : run.steps) {
+      if (step.done || step.failed) continue;
+      if (const Action* action = find_action(step.step.action)) {
+        context.seq = seq;
+        action->settle(step.step, step.undo, context);
+      }
+    }
+    journal.append({{"type", "end"}, {"status", "interrupted"}});
+    log << "excise: note: run " << id << " was interrupted at step " << run.steps.size()
+        << "; it stays undoable with `excise rollback " << id << "`\n";
+    ++closed;
+  }
+  return closed;
+}
+
+}  // namespace excise
