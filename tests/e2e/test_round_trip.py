@@ -39,8 +39,22 @@ class RoundTrip(unittest.TestCase):
         self.assertIn("acme-agent", targets)
         conflicts = {c["target"] for c in plan["conflicts"]}
         self.assertIn("/etc/acme-shared.conf", conflicts)
-        purges = [s["target"] for s in plan["steps"] if s["action"] == "package.purge"]
-        self.assertEqual(purges, ["acme-agent-gui", "acme-agent"], "dependents first")
+        # The whole plan, in order: phases, dependents first, deepest paths first.
+        home = "/home/alice/.config/acme"
+        self.assertEqual([(s["phase"], s["action"], s["target"]) for s in plan["steps"]], [
+            ("quiesce", "service.disable", "acme-agent.service"),
+            ("packages", "package.purge", "acme-agent-gui"),
+            ("packages", "package.purge", "acme-agent"),
+            ("cleanup", "path.quarantine", home),
+            ("cleanup", "path.quarantine", "/var/log/acme"),
+            ("cleanup", "path.quarantine", "/opt/acme"),
+            ("cleanup", "path.quarantine", "/etc/acme"),
+            ("cleanup", "path.quarantine", "/etc/acme-extra.conf"),
+            ("accounts", "account.remove-user", "acme"),
+            ("accounts", "account.remove-group", "acme"),
+        ])
+        self.assertEqual([s["seq"] for s in plan["steps"]], list(range(1, 11)))
+        self.assertTrue(all(s["reversible"] for s in plan["steps"]))
 
         # dry run: the same executor, nothing written
         self.excise("apply", "--dry-run", "--root", root, sc.playbook)
