@@ -12,6 +12,7 @@
 #include "kinds/group.hpp"
 #include "kinds/kernel_module.hpp"
 #include "kinds/line.hpp"
+#include "kinds/line_actions.hpp"
 #include "kinds/package.hpp"
 #include "kinds/package_purge.hpp"
 #include "kinds/path.hpp"
@@ -60,7 +61,7 @@ const Action* find_action(std::string_view name) {
   static const Action* const actions[] = {
       &path_quarantine_action(), &path_prune_action(),   &package_purge_action(),
       &service_disable_action(), &service_stop_action(), &service_reload_action(),
-      &remove_user_action(),     &remove_group_action(),
+      &remove_user_action(),     &remove_group_action(), &remove_lines_action(),
   };
   for (const Action* action : actions) {
     if (action->name() == name) return action;

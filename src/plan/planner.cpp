@@ -74,7 +74,9 @@ std::vector<ProposedStep> without_redundant(std::vector<ProposedStep> proposed) 
   };
   std::vector<ProposedStep> out;
   for (auto& p : proposed) {
-    if (!seen.insert({p.step.action, p.step.target}).second) continue;
+    // Same action on the same target with the same parameters: one step. (Two [[line]]
+    // tables on one file with different regexes stay two steps.)
+    if (!seen.insert({p.step.action, p.step.target + "\n" + p.step.params.dump()}).second) continue;
     if (p.step.action == "path.quarantine" && covered(p.step.target)) continue;
     out.push_back(std::move(p));
   }

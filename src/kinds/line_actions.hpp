@@ -1,0 +1,9 @@
+#pragma once
+
+#include "exec/action.hpp"
+
+namespace excise {
+
+const Action& remove_lines_action();
+
+}  // namespace excise
