@@ -36,9 +36,12 @@ int main(int argc, char** argv) {
       ->default_val("/");
   app.add_option("--state-dir", global.state_dir,
                  "Where journals and quarantine live (default <root>/var/lib/excise)");
+  // One directory per --catalogue: a vector option would otherwise also take the
+  // product ids after it ("apply --catalogue DIR kesl" would apply the whole catalogue).
   app.add_option("--catalogue", global.catalogue_dirs,
                  "Catalogue directory (repeatable; default: the shipped playbooks and "
-                 "/etc/excise/playbooks.d)");
+                 "/etc/excise/playbooks.d)")
+      ->allow_extra_args(false);
   std::string format = "text";
   app.add_option("--format", format, "Output: text or json")
       ->check(CLI::IsMember({"text", "json"}))
