@@ -154,8 +154,9 @@ void PackageKind::detect(const Playbook&, const Artifact& artifact, DetectContex
 void PackageKind::finish(DetectContext& context) const {
   std::vector<std::string> paths;
   for (const auto& p : context.proposed()) {
-    if (p.step.action == "path.quarantine" || p.step.action == "path.prune")
-      paths.push_back(p.step.target);
+    // Not prune_empty directories: they often are trees shared with other products,
+    // and a prune step only ever removes a directory holding nothing but directories.
+    if (p.step.action == "path.quarantine") paths.push_back(p.step.target);
     if (p.step.action == "account.remove-user") {
       const auto user = sys::find_user(context.accounts(), p.step.target);
       if (user && is_usable_home(user->home)) paths.push_back(user->home);
