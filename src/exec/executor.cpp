@@ -1,11 +1,9 @@
 #include "exec/executor.hpp"
 
-#include <chrono>
-
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include "excise/bytes.hpp"
+#include "excise/clock.hpp"
 #include "excise/error.hpp"
 #include "exec/fail_points.hpp"
 #include "exec/run_store.hpp"
@@ -14,12 +12,6 @@
 
 namespace excise {
 namespace {
-
-std::string now_utc() {
-  const auto now = std::chrono::system_clock::now();
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
-                     fmt::gmtime(std::chrono::system_clock::to_time_t(now)));
-}
 
 const Action& action_for(const Step& step) {
   const Action* action = find_action(step.action);
@@ -85,7 +77,7 @@ RunResult apply_plan(const Plan& plan, const std::string& command_line, ExecCont
                  {"command_line", encode_bytes(command_line)},
                  {"tool_version", EXCISE_VERSION},
                  {"root", encode_bytes(context.target.root_path)},
-                 {"started", now_utc()},
+                 {"started", utc_now()},
                  {"plan", plan_to_json(plan)}});
   journal.append(header);
   const std::size_t total = plan.steps.size();
@@ -106,7 +98,7 @@ RunResult apply_plan(const Plan& plan, const std::string& command_line, ExecCont
     }
   }
   journal.append(
-      {{"type", "end"}, {"status", run.ok ? "applied" : "failed"}, {"ended", now_utc()}});
+      {{"type", "end"}, {"status", run.ok ? "applied" : "failed"}, {"ended", utc_now()}});
   return run;
 }
 
@@ -116,7 +108,7 @@ RunResult rollback_run(const RunState& state, ExecContext& context, Journal& jou
   run.run_id = state.id;
   run.command = "rollback";
   run.dry_run = !context.backend.writes();
-  journal.append({{"type", "rollback-begin"}, {"started", now_utc()}});
+  journal.append({{"type", "rollback-begin"}, {"started", utc_now()}});
   const std::size_t total = state.steps.size();
   for (auto it = state.steps.rbegin(); it != state.steps.rend(); ++it) {
     const StepRecord& record = it->second;
@@ -156,7 +148,7 @@ RunResult rollback_run(const RunState& state, ExecContext& context, Journal& jou
   }
   journal.append({{"type", "rollback-end"},
                   {"status", run.ok ? "rolled-back" : "incomplete"},
-                  {"ended", now_utc()}});
+                  {"ended", utc_now()}});
   return run;
 }
 

@@ -2,11 +2,11 @@
 
 #include <ostream>
 
+#include "excise/error.hpp"
 #include "exec/action.hpp"
 #include "exec/journal.hpp"
 #include "exec/run_state.hpp"
 #include "exec/run_store.hpp"
-#include "excise/error.hpp"
 
 namespace excise {
 
@@ -16,7 +16,8 @@ std::size_t close_interrupted_runs(StateDir& state, const sys::SafeRoot& root, c
   for (const auto& id : state.run_ids()) {
     const JournalRead read = parse_journal(state.journal_bytes(id));
     if (!read.corruption.empty() || read.records.empty()) {
-      log << "excise: note: run " << id << " has a damaged journal and is left as it is: " << read.corruption << "\n";
+      log << "excise: note: run " << id
+          << " has a damaged journal and is left as it is: " << read.corruption << "\n";
       continue;
     }
     const RunState run = run_state(read.records);

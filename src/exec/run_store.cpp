@@ -1,12 +1,9 @@
 #include "exec/run_store.hpp"
 
-#include <chrono>
-#include <ctime>
-
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include "excise/bytes.hpp"
+#include "excise/clock.hpp"
 #include "excise/error.hpp"
 #include "system/backend.hpp"
 #include "system/private_dir.hpp"
@@ -21,17 +18,6 @@ std::pair<std::string, std::string> split_path(const std::string& path) {
   const auto slash = path.rfind('/');
   if (slash == std::string::npos) return {".", path};
   return {slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
-}
-
-std::string timestamp_id() {
-  const auto now = std::chrono::system_clock::now();
-  return fmt::format("{:%Y%m%dT%H%M%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(now)));
-}
-
-sys::Timespec now_timespec() {
-  struct timespec ts {};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return {ts.tv_sec, ts.tv_nsec};
 }
 
 }  // namespace
@@ -57,7 +43,7 @@ std::string RunDir::put_blob(sys::Backend& backend, std::string_view content) {
   if (blobs_.stat_at(digest)) return digest;
   sys::FileMeta meta;
   meta.mode = 0600;
-  meta.atime = meta.mtime = now_timespec();
+  meta.atime = meta.mtime = sys::now();
   backend.write_file(blobs_, digest, content, meta);
   return digest;
 }
@@ -127,7 +113,7 @@ std::vector<std::string> StateDir::run_ids() const {
 
 RunDir StateDir::create_run() {
   const sys::Dir runs_dir = runs();
-  const std::string base = timestamp_id();
+  const std::string base = utc_now_compact();
   std::string id = base;
   for (int n = 2; runs_dir.stat_at(id); ++n)
     id = base + "-" + std::to_string(n);

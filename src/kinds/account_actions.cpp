@@ -5,8 +5,6 @@
 // them back three ways (system/account_restore.hpp), so accounts made since stay.
 #include "kinds/account_actions.hpp"
 
-#include <ctime>
-
 #include "excise/bytes.hpp"
 #include "excise/error.hpp"
 #include "exec/run_store.hpp"
@@ -73,12 +71,6 @@ std::vector<std::string> lock_names(const sys::Dir& etc) {
   return names;
 }
 
-sys::Timespec now() {
-  struct timespec ts {};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return {ts.tv_sec, ts.tv_nsec};
-}
-
 class AccountRemoval final : public Action {
  public:
   explicit AccountRemoval(bool group) : group_(group) {}
@@ -123,7 +115,7 @@ class AccountRemoval final : public Action {
       const auto new_text = get(edit.files, name);
       if (!old_text || !new_text || *old_text == *new_text) continue;
       sys::FileMeta meta = meta_from_json(undo.at("files").at(name).at("meta"));
-      meta.atime = meta.mtime = now();
+      meta.atime = meta.mtime = sys::now();
       context.backend.write_file(etc, name, *new_text, meta);
     }
     context.changed = true;
@@ -159,7 +151,7 @@ class AccountRemoval final : public Action {
       if (!want || (have && *have == *want)) continue;
       sys::FileMeta meta = meta_from_json(undo.at("files").at(name).at("meta"));
       if (*want != get(before, name).value_or(""))
-        meta.atime = meta.mtime = now();  // merged, not restored
+        meta.atime = meta.mtime = sys::now();  // merged, not restored
       context.backend.write_file(etc, name, *want, meta);
       context.changed = true;
     }

@@ -28,18 +28,6 @@ std::string line_of(const std::optional<std::string>& text, sys::AccountFile fil
   return index ? table.lines[*index].bytes : "";
 }
 
-std::set<std::string> removed_users(const DetectContext& context) {
-  std::set<std::string> users;
-  for (const auto& playbook : context.playbooks()) {
-    for (const auto& artifact : playbook.artifacts) {
-      if (artifact.kind != "user") continue;
-      for (const auto& n : static_cast<const UserSpec&>(*artifact.spec).names)
-        users.insert(n.value);
-    }
-  }
-  return users;
-}
-
 // The fact keeps digests, never the lines: shadow lines hold password hashes.
 std::string account_fact(const sys::AccountFiles& files, const std::string& name, bool group) {
   const std::string lines = group ? line_of(files.group, sys::AccountFile::group, name) + "\n" +
@@ -79,7 +67,7 @@ void UserKind::detect(const Playbook&, const Artifact& artifact, DetectContext& 
 
 void GroupKind::detect(const Playbook&, const Artifact& artifact, DetectContext& context) const {
   const auto& files = context.accounts();
-  const auto leaving = removed_users(context);
+  const auto& leaving = context.removed_users();
   for (const auto& name : static_cast<const GroupSpec&>(*artifact.spec).names) {
     const auto group = sys::find_group(files, name.value);
     if (!group && !named_in(files.gshadow, sys::AccountFile::gshadow, name.value)) continue;

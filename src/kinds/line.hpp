@@ -15,7 +15,8 @@ class LineKind final : public Kind {
   std::string_view name() const override { return "line"; }
   std::shared_ptr<const ArtifactSpec> parse(FieldReader& fields) const override;
   bool detection_built() const override { return true; }
-  void detect(const Playbook& playbook, const Artifact& artifact, DetectContext& context) const override;
+  void detect(const Playbook& playbook, const Artifact& artifact,
+              DetectContext& context) const override;
 };
 
 }  // namespace excise

@@ -4,7 +4,6 @@
 // otherwise puts each line back next to its old neighbours.
 #include "kinds/line_actions.hpp"
 
-#include <ctime>
 #include <regex>
 
 #include "excise/bytes.hpp"
@@ -17,12 +16,6 @@
 
 namespace excise {
 namespace {
-
-sys::Timespec now() {
-  struct timespec ts {};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return {ts.tv_sec, ts.tv_nsec};
-}
 
 std::optional<sys::Resolved> regular_file(const ExecContext& context, const std::string& path) {
   auto r = context.root.resolve(path);
@@ -63,7 +56,7 @@ class RemoveLines final : public Action {
     const auto r = regular_file(context, path);
     if (!r) return;
     sys::FileMeta meta = meta_from_json(undo.at("meta"));
-    meta.atime = meta.mtime = now();
+    meta.atime = meta.mtime = sys::now();
     context.backend.write_file(r->parent, r->name, removal.text, meta);
     context.changed = true;
   }
@@ -88,7 +81,7 @@ class RemoveLines final : public Action {
     if (r->stat && restored.text == current) return;
     sys::FileMeta meta = meta_from_json(undo.at("meta"));
     const bool exact = restored.text == before;
-    if (!exact) meta.atime = meta.mtime = now();
+    if (!exact) meta.atime = meta.mtime = sys::now();
     context.backend.write_file(r->parent, r->name, restored.text, meta);
     if (exact) {
       const auto& t = undo.at("parent_times");

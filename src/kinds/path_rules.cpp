@@ -7,7 +7,6 @@
 
 #include "excise/bytes.hpp"
 #include "kinds/glob_expand.hpp"
-#include "kinds/user.hpp"
 #include "plan/detect_context.hpp"
 #include "plan/ordering.hpp"
 #include "playbook/protected_paths.hpp"
@@ -16,24 +15,8 @@
 #include "system/safe_root.hpp"
 
 namespace excise {
-namespace {
-
-std::set<std::string> removed_users(const DetectContext& context) {
-  std::set<std::string> users;
-  for (const auto& playbook : context.playbooks()) {
-    for (const auto& artifact : playbook.artifacts) {
-      if (artifact.kind != "user") continue;
-      for (const auto& name : static_cast<const UserSpec&>(*artifact.spec).names)
-        users.insert(name.value);
-    }
-  }
-  return users;
-}
-
-}  // namespace
-
 PathRules::PathRules(DetectContext& context) : context_(context) {
-  const auto removed = removed_users(context);
+  const auto& removed = context.removed_users();
   const auto& accounts = context.accounts();
   std::set<std::string> skip;
   for (const auto& user : sys::all_users(accounts)) {

@@ -49,6 +49,8 @@ class DetectContext {
   const std::vector<std::string>& homes();
   // Every package named by any playbook of this run: their files are not conflicts.
   const std::set<std::string>& named_packages();
+  // Every user any playbook of this run removes.
+  const std::set<std::string>& removed_users();
 
   // Set by the planner before each detect().
   void begin_artifact(std::size_t playbook_index, std::size_t artifact_index);
@@ -80,6 +82,7 @@ class DetectContext {
   std::unique_ptr<sys::AccountFiles> accounts_;
   std::optional<std::vector<std::string>> homes_;
   std::optional<std::set<std::string>> named_packages_;
+  std::optional<std::set<std::string>> removed_users_;
 };
 
 }  // namespace excise

@@ -3,6 +3,7 @@
 
 #include "excise/error.hpp"
 #include "kinds/package.hpp"
+#include "kinds/user.hpp"
 #include "plan/detect_context.hpp"
 #include "playbook/protected_paths.hpp"
 #include "system/accounts.hpp"
@@ -69,6 +70,20 @@ const std::set<std::string>& DetectContext::named_packages() {
     }
   }
   return *named_packages_;
+}
+
+const std::set<std::string>& DetectContext::removed_users() {
+  if (!removed_users_) {
+    removed_users_.emplace();
+    for (const auto& playbook : playbooks_) {
+      for (const auto& artifact : playbook.artifacts) {
+        if (artifact.kind != "user") continue;
+        for (const auto& n : static_cast<const UserSpec&>(*artifact.spec).names)
+          removed_users_->insert(n.value);
+      }
+    }
+  }
+  return *removed_users_;
 }
 
 }  // namespace excise

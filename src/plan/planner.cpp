@@ -1,11 +1,10 @@
 #include "plan/planner.hpp"
 
-#include <chrono>
 #include <set>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include "excise/clock.hpp"
 #include "excise/error.hpp"
 #include "excise/kind.hpp"
 #include "plan/detect_context.hpp"
@@ -15,12 +14,6 @@
 
 namespace excise {
 namespace {
-
-std::string now_utc() {
-  const auto now = std::chrono::system_clock::now();
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
-                     fmt::gmtime(std::chrono::system_clock::to_time_t(now)));
-}
 
 // Kinds whose detection is not built are refused up front, all of them at once.
 bool every_kind_is_built(const std::vector<Playbook>& playbooks, Diagnostics& diags) {
@@ -110,7 +103,7 @@ Plan make_plan(const std::vector<Playbook>& playbooks, const sys::SafeRoot& root
   plan.root = root.path();
   plan.live = context.target().live;
   plan.systemd = context.target().systemd;
-  plan.created = now_utc();
+  plan.created = utc_now();
   for (const auto& playbook : playbooks) {
     plan.playbooks.push_back(
         {playbook.product.id, playbook.product.name, playbook.path, playbook.sha256});

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 namespace excise::sys {
@@ -52,6 +53,12 @@ std::string_view file_type_name(FileType type) {
       return "unknown";
   }
   return "unknown";
+}
+
+Timespec now() {
+  struct timespec ts {};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return {ts.tv_sec, ts.tv_nsec};
 }
 
 std::string identity(const Stat& stat) {

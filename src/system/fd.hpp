@@ -63,6 +63,9 @@ struct Stat {
   bool same_object(const Stat& other) const { return dev == other.dev && ino == other.ino; }
 };
 
+// The wall-clock time now (CLOCK_REALTIME), for mtimes of files excise rewrites.
+Timespec now();
+
 // "dir 2049:131 0755 0:0", the identity and ownership facts a plan records.
 std::string identity(const Stat& stat);
 
