@@ -22,9 +22,13 @@
 namespace excise {
 namespace {
 
-// A saved plan is a JSON file; anything else is a playbook or a product id.
+// A saved plan is a JSON file; anything else is a playbook or a product id. A name ending
+// in .json is a plan whatever it holds, so that an empty or damaged plan file is reported
+// as such and not as a playbook with TOML syntax errors.
 bool looks_like_plan_file(const std::vector<std::string>& inputs) {
   if (inputs.size() != 1) return false;
+  const std::string& name = inputs[0];
+  if (name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0) return true;
   try {
     const std::string text = read_host_file(inputs[0]);
     const auto first = text.find_first_not_of(" \t\r\n");
@@ -84,18 +88,9 @@ int run_apply(const GlobalOptions& global, const ApplyOptions& options) {
   const sys::SafeRoot root = open_root(global);
   const Target target = probe_target(root);
 
-  // A run killed halfway is closed first (under the lock, so it is not a live one).
-  std::optional<StateDir> state;
-  std::optional<RunLock> lock;
-  const auto backend = sys::make_real_backend();
-  if (!options.dry_run) {
-    state = StateDir::open(root, global.state_dir, false);
-    if (state) {
-      lock.emplace(RunLock::acquire(state->dir(), "excise apply on " + root.path()));
-      close_interrupted_runs(*state, root, target, *backend, std::cerr);
-    }
-  }
-
+  // Inputs first, the state directory after: bad input (a playbook with errors, a plan
+  // file that is not a plan, a stale plan) and a "no" at the prompt must leave everything
+  // as it was, including the journals of interrupted runs and the lock's holder line.
   std::vector<Playbook> playbooks;
   Plan plan;
   if (looks_like_plan_file(options.inputs)) {
@@ -118,18 +113,17 @@ int run_apply(const GlobalOptions& global, const ApplyOptions& options) {
     plan = plan_now(playbooks, root);
   }
 
-  const RunResult empty_run{"", "apply", true, false, options.dry_run, {}, ""};
-  if (plan.steps.empty()) {
+  auto nothing_to_do = [&] {
     if (global.format == OutputFormat::text)
       std::cout << "nothing to remove on " << shown(plan.root) << "\n";
-    return print_result(global, empty_run, plan);
-  }
-
+    return print_result(global, RunResult{"", "apply", true, false, options.dry_run, {}, ""}, plan);
+  };
   auto step_printer = [](const StepResult& r, std::size_t total, bool started) {
     print_step_progress(std::cerr, r, total, started);
   };
 
   if (options.dry_run) {
+    if (plan.steps.empty()) return nothing_to_do();
     RunDir run = RunDir::placeholder("dry-run", StateDir::location(root, global.state_dir));
     const auto dry = sys::make_dry_run_backend(std::cerr);
     NullJournal journal;
@@ -138,19 +132,32 @@ int run_apply(const GlobalOptions& global, const ApplyOptions& options) {
     return print_result(global, result, plan);
   }
 
-  warn_irreversible(plan);
-  if (!options.yes) {
-    std::cerr << render_plan_text(plan, false);
-    if (!confirm("Apply these " + std::to_string(plan.steps.size()) + " steps to " +
-                     shown(plan.root) + "?",
-                 "--yes")) {
-      std::cerr << "excise: nothing was changed\n";
-      return 1;
+  if (!plan.steps.empty()) {
+    warn_irreversible(plan);
+    if (!options.yes) {
+      std::cerr << render_plan_text(plan, false);
+      if (!confirm("Apply these " + std::to_string(plan.steps.size()) + " steps to " +
+                       shown(plan.root) + "?",
+                   "--yes")) {
+        std::cerr << "excise: nothing was changed\n";
+        return 1;
+      }
     }
   }
 
-  if (!state) state = StateDir::open(root, global.state_dir, true);
-  if (!lock) lock.emplace(RunLock::acquire(state->dir(), "excise apply on " + root.path()));
+  // A run killed halfway is closed first (under the lock, so it is not a live one).
+  const auto backend = sys::make_real_backend();
+  std::optional<StateDir> state = StateDir::open(root, global.state_dir, !plan.steps.empty());
+  std::optional<RunLock> lock;
+  // With nothing to do and no run to close, no lock either: a second apply writes nothing
+  // at all (DESIGN.md invariant 4), not even the lock's holder line.
+  if (state && (!plan.steps.empty() || has_interrupted_runs(*state))) {
+    lock.emplace(RunLock::acquire(state->dir(), "excise apply on " + root.path()));
+    close_interrupted_runs(*state, root, target, *backend, std::cerr);
+  }
+
+  if (plan.steps.empty()) return nothing_to_do();
+
   // Under the lock, the system must still be the one the plan (and the person) saw.
   refuse_if_stale(plan, plan_now(playbooks, root), "the plan");
 

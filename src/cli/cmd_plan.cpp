@@ -20,7 +20,12 @@ int run_plan(const GlobalOptions& global, const PlanOptions& options) {
 
   const nlohmann::json document = plan_to_json(plan);
   if (!options.output.empty()) {
-    write_host_file(options.output, document.dump(2) + "\n");
+    // The saved plan names its playbooks by absolute path: `apply FILE` re-reads them, and
+    // may well run from another directory than this plan did.
+    Plan saved = plan;
+    for (auto& p : saved.playbooks)
+      p.path = absolute_host_path(p.path);
+    write_host_file(options.output, plan_to_json(saved).dump(2) + "\n");
     std::cerr << "excise: plan saved to " << options.output << "; apply it with: excise apply "
               << options.output << "\n";
   }

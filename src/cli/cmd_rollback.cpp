@@ -23,7 +23,7 @@ RunState read_run(const StateDir& state, const std::string& id, JournalRead& rea
   read = parse_journal(state.journal_bytes(id));
   if (!read.corruption.empty()) {
     throw Error(Failure::input, "the journal of run " + id + " is damaged: " + read.corruption +
-                                    "; nothing was done. Inspect " + shown(state.dir().path()) +
+                                    "; nothing was done. Inspect " + shown(state.host_path()) +
                                     "/runs/" + id + " by hand");
   }
   RunState run = run_state(read.records);
@@ -51,39 +51,44 @@ int run_rollback(const GlobalOptions& global, const RollbackOptions& options) {
                                     shown(StateDir::location(root, global.state_dir)) + ")");
   }
   const std::string id = options.last ? state->run_ids().back() : options.run;
-  std::optional<RunLock> lock;
-  if (!options.dry_run)
-    lock.emplace(RunLock::acquire(state->dir(), "excise rollback " + id + " on " + root.path()));
 
+  // Read (and so check) the run and ask before taking the lock: an unknown id, a damaged
+  // journal or a "no" leave the state directory exactly as it was.
   JournalRead read;
-  const RunState run = read_run(*state, id, read);
-  if (run.torn_tail) {
-    std::cerr << "excise: note: the journal of run " << id
-              << " ends in a record that was never completed (the run was killed while writing "
-                 "it); that step never started and is ignored\n";
-  }
-  const std::size_t pending = steps_to_undo(run);
-  if (pending == 0) {
+  RunState run = read_run(*state, id, read);
+  auto nothing_left = [&] {
     if (global.format == OutputFormat::json) {
-      print_json({{"format", "excise-run"},
-                  {"command", "rollback"},
-                  {"run", id},
-                  {"ok", true},
-                  {"changed", false},
-                  {"steps", nlohmann::json::array()},
-                  {"exit_code", 0}});
+      // The same document as any rollback (format_version, dry_run, error...), empty.
+      nlohmann::json out = run_to_json({id, "rollback", true, false, options.dry_run, {}, ""});
+      out["exit_code"] = 0;
+      print_json(out);
     } else {
       std::cout << "run " << id << " has nothing left to undo (" << run_phase_name(run.phase)
                 << ")\n";
     }
     return 0;
-  }
+  };
+  const std::size_t pending = steps_to_undo(run);
+  if (pending == 0) return nothing_left();
   if (!options.yes && !options.dry_run &&
       !confirm("Undo " + std::to_string(pending) + " steps of run " + id + " on " +
                    shown(root.path()) + "?",
                "--yes")) {
     std::cerr << "excise: nothing was changed\n";
     return 1;
+  }
+
+  std::optional<RunLock> lock;
+  if (!options.dry_run) {
+    lock.emplace(RunLock::acquire(state->dir(), "excise rollback " + id + " on " + root.path()));
+    // Read again under the lock: another rollback may have undone steps meanwhile.
+    run = read_run(*state, id, read);
+    if (steps_to_undo(run) == 0) return nothing_left();
+  }
+  if (run.torn_tail) {
+    std::cerr << "excise: note: the journal of run " << id
+              << " ends in a record that was never completed (the run was killed while writing "
+                 "it); that step never started and is ignored\n";
   }
 
   const Target target = probe_target(root);

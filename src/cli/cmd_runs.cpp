@@ -13,6 +13,37 @@
 #include "system/safe_root.hpp"
 
 namespace excise {
+namespace {
+
+// One run's line and JSON entry. Throws Error when its journal cannot be read or makes no
+// sense (a run killed before its first record has none at all).
+nlohmann::json describe_run(const StateDir& state, const std::string& id, std::string& text) {
+  const JournalRead read = parse_journal(state.journal_bytes(id));
+  if (!read.corruption.empty()) throw Error(Failure::input, read.corruption);
+  if (read.records.empty()) throw Error(Failure::input, "empty journal");
+  const RunState run = run_state(read.records);
+  std::size_t done = 0, undone = 0;
+  for (const auto& [seq, step] : run.steps) {
+    done += step.done ? 1 : 0;
+    undone += step.undone ? 1 : 0;
+  }
+  std::string products;
+  for (const auto& p : run.products)
+    products += (products.empty() ? "" : ",") + p;
+  text += fmt::format("{}  {:<20} {} steps done of {}, {} undone  {}  {}\n", shown(id),
+                      run_phase_name(run.phase), done, run.planned_steps, undone,
+                      shown(run.started), shown(products));
+  return {{"run", encode_bytes(id)},
+          {"command", run.command},
+          {"state", std::string(run_phase_name(run.phase))},
+          {"started", run.started},
+          {"planned_steps", run.planned_steps},
+          {"steps_done", done},
+          {"steps_undone", undone},
+          {"products", run.products}};
+}
+
+}  // namespace
 
 int run_runs(const GlobalOptions& global) {
   const sys::SafeRoot root = open_root(global);
@@ -20,35 +51,15 @@ int run_runs(const GlobalOptions& global) {
   nlohmann::json runs = nlohmann::json::array();
   std::string text;
   for (const auto& id : state ? state->run_ids() : std::vector<std::string>{}) {
-    const JournalRead read = parse_journal(state->journal_bytes(id));
-    nlohmann::json entry = {{"run", id}};
-    if (!read.corruption.empty() || read.records.empty()) {
-      entry["state"] = "damaged";
-      entry["problem"] = read.corruption.empty() ? "empty journal" : read.corruption;
-      text += fmt::format("{}  damaged: {}\n", id, entry["problem"].get<std::string>());
-      runs.push_back(entry);
-      continue;
+    // One damaged run (say, killed before its journal existed) is listed as such; it does
+    // not hide the others.
+    try {
+      runs.push_back(describe_run(*state, id, text));
+    } catch (const std::exception& e) {  // also a record of the wrong JSON shape
+      runs.push_back(
+          {{"run", encode_bytes(id)}, {"state", "damaged"}, {"problem", encode_bytes(e.what())}});
+      text += fmt::format("{}  damaged: {}\n", shown(id), shown(e.what()));
     }
-    const RunState run = run_state(read.records);
-    std::size_t done = 0, undone = 0;
-    for (const auto& [seq, step] : run.steps) {
-      done += step.done ? 1 : 0;
-      undone += step.undone ? 1 : 0;
-    }
-    std::string products;
-    for (const auto& p : run.products)
-      products += (products.empty() ? "" : ",") + p;
-    entry.update({{"command", run.command},
-                  {"state", std::string(run_phase_name(run.phase))},
-                  {"started", run.started},
-                  {"planned_steps", run.planned_steps},
-                  {"steps_done", done},
-                  {"steps_undone", undone},
-                  {"products", run.products}});
-    runs.push_back(entry);
-    text += fmt::format("{}  {:<20} {} steps done of {}, {} undone  {}  {}\n", id,
-                        run_phase_name(run.phase), done, run.planned_steps, undone, run.started,
-                        products);
   }
   if (global.format == OutputFormat::json) {
     print_json({{"format", "excise-runs"},

@@ -5,6 +5,8 @@
 
 #include <functional>
 #include <iostream>
+#include <string>
+#include <string_view>
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
@@ -19,6 +21,33 @@ constexpr const char* kExitCodes = R"(Exit codes:
   validate          0 all playbooks valid, 1 errors
   anything else     0 success, 1 error
 With --format json, stdout carries one JSON document (with "changed") and logs go to stderr.)";
+
+// Whether the command line asks for JSON, read from argv itself: a parse error can come
+// before CLI11 has stored --format, and a wrapper that asked for JSON must still get a
+// JSON error document.
+bool asks_for_json(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg == "--format=json" ||
+        (arg == "--format" && i + 1 < argc && argv[i + 1] == std::string_view("json")))
+      return true;
+  }
+  return false;
+}
+
+// CLI11 says "A subcommand is required" for `excise frobnicate` (the unknown word is left
+// over, not rejected): name the word instead, and the subcommands there are.
+std::string usage_error_text(const CLI::App& app, const CLI::ParseError& e) {
+  constexpr const char* kSubcommands = "plan, apply, rollback, runs, validate, list";
+  if (app.get_subcommands().empty()) {
+    const auto left = app.remaining();
+    if (left.empty()) return std::string("a subcommand is needed: ") + kSubcommands;
+    if (left.front().empty() || left.front()[0] != '-')
+      return "unknown subcommand '" + left.front() + "' (the subcommands are " + kSubcommands + ")";
+  }
+  return std::string(e.what()) + " (see excise --help)";
+}
 
 }  // namespace
 
@@ -94,7 +123,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    if (format == "json" || asks_for_json(argc, argv)) global.format = OutputFormat::json;
+    report_error(global, usage_error_text(app, e));
     return 1;  // usage errors are errors (2 means "something found" for plan)
   }
   global.format = format == "json" ? OutputFormat::json : OutputFormat::text;

@@ -22,15 +22,7 @@ std::pair<std::string, std::string> split(const std::string& path) {
 // working directory.
 std::pair<sys::Dir, std::string> host_parent(const std::string& path) {
   static const sys::SafeRoot host("/");
-  std::string absolute = path;
-  if (absolute.empty() || absolute[0] != '/') {
-    char buffer[4096];
-    if (::getcwd(buffer, sizeof buffer) == nullptr) {
-      throw Error(Failure::system, "cannot find the working directory");
-    }
-    absolute = std::string(buffer) + "/" + path;
-  }
-  const auto [dir, name] = split(absolute);
+  const auto [dir, name] = split(absolute_host_path(path));
   auto parent = host.open_dir(dir);
   if (!parent || name.empty()) {
     throw Error(Failure::usage, shown(path) + ": no such directory: " + shown(dir));
@@ -40,11 +32,23 @@ std::pair<sys::Dir, std::string> host_parent(const std::string& path) {
 
 }  // namespace
 
+std::string absolute_host_path(const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  char buffer[4096];
+  if (::getcwd(buffer, sizeof buffer) == nullptr) {
+    throw Error(Failure::system, "cannot find the working directory");
+  }
+  return std::string(buffer) + "/" + path;
+}
+
 void report_error(const GlobalOptions& global, const std::string& message) {
   std::cerr << "excise: error: " << message;
   if (message.empty() || message.back() != '\n') std::cerr << "\n";
   if (global.format == OutputFormat::json) {
-    print_json({{"format", "excise-error"}, {"error", encode_bytes(message)}, {"changed", false}});
+    print_json({{"format", "excise-error"},
+                {"error", encode_bytes(message)},
+                {"changed", false},
+                {"exit_code", 1}});  // as in every other document: the one exit code of errors
   }
 }
 

@@ -19,5 +19,7 @@ void print_json(const nlohmann::json& document);
 // Writes `content` to a host file atomically (temporary file, fsync, rename), mode 0600.
 void write_host_file(const std::string& path, const std::string& content);
 std::string read_host_file(const std::string& path);
+// A host path made absolute against the working directory (no link is resolved).
+std::string absolute_host_path(const std::string& path);
 
 }  // namespace excise

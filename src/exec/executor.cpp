@@ -42,8 +42,10 @@ StepResult run_step(const Step& step, std::size_t seq, ExecContext& context, Jou
   } drop_held{context};
   json undo = action.prepare(step, context);
   journal.append({{"type", "begin"}, {"seq", seq}, {"step", step_to_json(step)}, {"undo", undo}});
-  fail_point("step.before-act");
   try {
+    // Inside the try: an injected EIO here is the step failing as it acts, and must end
+    // the run "failed" in the journal like a real one, not escape and leave it unended.
+    fail_point("step.before-act");
     action.apply(step, undo, context);
   } catch (const Error& e) {
     result.status = "failed";
@@ -122,8 +124,8 @@ RunResult rollback_run(const RunState& state, ExecContext& context, Journal& jou
     context.notes.clear();
     context.changed = false;
     journal.append({{"type", "undo-begin"}, {"seq", record.seq}});
-    fail_point("undo.before-act");
     try {
+      fail_point("undo.before-act");  // inside the try: an injected EIO is an undo failing
       action_for(record.step).undo(record.step, record.undo, context);
     } catch (const Error& e) {
       result.status = "undo-failed";

@@ -15,6 +15,9 @@ class Backend;
 }  // namespace sys
 class StateDir;
 
+// Whether any run was killed halfway and is not closed yet (reads only).
+bool has_interrupted_runs(const StateDir& state);
+
 // Returns how many runs it closed. A run whose journal is damaged is left alone (and said so).
 std::size_t close_interrupted_runs(StateDir& state, const sys::SafeRoot& root, const Target& target,
                                    sys::Backend& backend, std::ostream& log);

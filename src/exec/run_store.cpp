@@ -1,5 +1,7 @@
 #include "exec/run_store.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "excise/bytes.hpp"
@@ -94,7 +96,7 @@ std::optional<StateDir> StateDir::open(const sys::SafeRoot& root, const std::str
   if (!parent) return std::nullopt;
   auto dir = sys::open_private_dir(*parent, name, create);
   if (!dir) return std::nullopt;
-  return StateDir(std::move(*dir));
+  return StateDir(std::move(*dir), location(root, override_path));
 }
 
 sys::Dir StateDir::runs() const {
@@ -108,7 +110,20 @@ std::vector<std::string> StateDir::run_ids() const {
   for (const auto& entry : runs_dir->entries()) {
     if (runs_dir->stat_at(entry.name).value_or(sys::Stat{}).is_dir()) ids.push_back(entry.name);
   }
-  return ids;  // ids are UTC timestamps: sorted by name is oldest first
+  // Ids are UTC timestamps, with "-N" added for the Nth run of one second: oldest first is
+  // by name, then by N as a number (by name alone, "-10" would come before "-2" and
+  // `rollback --last` would pick the wrong run).
+  auto key = [](const std::string& id) -> std::pair<std::string, std::size_t> {
+    const auto dash = id.rfind('-');
+    const bool numbered = dash != std::string::npos && dash + 1 < id.size() &&
+                          id.size() - dash <= 10 &&
+                          id.find_first_not_of("0123456789", dash + 1) == std::string::npos;
+    if (!numbered) return {id, 1};
+    return {id.substr(0, dash), std::stoul(id.substr(dash + 1))};
+  };
+  std::stable_sort(ids.begin(), ids.end(),
+                   [&](const std::string& a, const std::string& b) { return key(a) < key(b); });
+  return ids;
 }
 
 RunDir StateDir::create_run() {
@@ -123,24 +138,33 @@ RunDir StateDir::create_run() {
   return RunDir(id, std::move(dir), std::move(quarantine), std::move(blobs));
 }
 
-RunDir StateDir::open_run(const std::string& id) const {
+// The directory of an existing run, opened without creating anything: ids come from the
+// command line, and "." or ".." would otherwise name the state directory or its parent.
+sys::Dir StateDir::run_dir(const std::string& id) const {
   const auto runs_dir = sys::open_private_dir(dir_, "runs", false);
-  if (id.empty() || id.find('/') != std::string::npos || !runs_dir || !runs_dir->stat_at(id)) {
+  const bool plain = !id.empty() && id != "." && id != ".." && id.find('/') == std::string::npos;
+  const auto st = plain && runs_dir ? runs_dir->stat_at(id) : std::nullopt;
+  if (!st || !st->is_dir()) {
     throw Error(Failure::usage,
-                "no run " + shown(id) + " in " + shown(dir_.path()) + " (excise runs lists them)");
+                "no run " + shown(id) + " in " + shown(host_path_) + " (excise runs lists them)");
   }
-  sys::Dir dir = runs_dir->dir_at(id);
+  return runs_dir->dir_at(id);
+}
+
+RunDir StateDir::open_run(const std::string& id) const {
+  sys::Dir dir = run_dir(id);
   auto quarantine = sys::open_private_dir(dir, "q", true);
   auto blobs = sys::open_private_dir(dir, "blobs", true);
   return RunDir(id, std::move(dir), std::move(*quarantine), std::move(*blobs));
 }
 
 std::string StateDir::journal_bytes(const std::string& id) const {
-  const RunDir run = open_run(id);
-  if (!run.dir().stat_at("journal")) {
+  // Reading a journal (excise runs, the checks before a rollback) writes nothing.
+  const sys::Dir dir = run_dir(id);
+  if (!dir.stat_at("journal")) {
     throw Error(Failure::input, "run " + id + " has no journal");
   }
-  return run.dir().read_at("journal");
+  return dir.read_at("journal");
 }
 
 }  // namespace excise

@@ -51,15 +51,20 @@ class StateDir {
   static std::string location(const sys::SafeRoot& root, const std::string& override_path);
 
   const sys::Dir& dir() const { return dir_; }
+  // The host path, for people: dir().path() is the path inside the root.
+  const std::string& host_path() const { return host_path_; }
   std::vector<std::string> run_ids() const;  // oldest first
   RunDir create_run();
   RunDir open_run(const std::string& id) const;  // throws Error(usage) for an unknown id
   std::string journal_bytes(const std::string& id) const;
 
  private:
-  explicit StateDir(sys::Dir dir) : dir_(std::move(dir)) {}
+  StateDir(sys::Dir dir, std::string host_path)
+      : dir_(std::move(dir)), host_path_(std::move(host_path)) {}
+  sys::Dir run_dir(const std::string& id) const;
   sys::Dir runs() const;
   sys::Dir dir_;
+  std::string host_path_;
 };
 
 }  // namespace excise
