@@ -40,7 +40,16 @@ StepResult run_step(const Step& step, std::size_t seq, ExecContext& context, Jou
     ExecContext& c;
     ~DropHeld() { c.held.reset(); }
   } drop_held{context};
-  json undo = action.prepare(step, context);
+  json undo;
+  try {
+    undo = action.prepare(step, context);
+  } catch (const Error& e) {
+    // Nothing was journaled for this step and it changed nothing: the run ends "failed"
+    // here, with the reason in its "end" record.
+    result.status = "failed";
+    result.message = std::string("could not prepare it: ") + e.what();
+    return result;
+  }
   journal.append({{"type", "begin"}, {"seq", seq}, {"step", step_to_json(step)}, {"undo", undo}});
   try {
     // Inside the try: an injected EIO here is the step failing as it acts, and must end
@@ -99,8 +108,10 @@ RunResult apply_plan(const Plan& plan, const std::string& command_line, ExecCont
       break;
     }
   }
-  journal.append(
-      {{"type", "end"}, {"status", run.ok ? "applied" : "failed"}, {"ended", utc_now()}});
+  journal.append({{"type", "end"},
+                  {"status", run.ok ? "applied" : "failed"},
+                  {"error", encode_bytes(run.error)},
+                  {"ended", utc_now()}});
   return run;
 }
 

@@ -58,10 +58,16 @@ nlohmann::json run_to_json(const RunResult& run) {
     step["changed"] = s.changed;
     steps.push_back(std::move(step));
   }
-  return {{"format", "excise-run"}, {"format_version", 1},
-          {"command", run.command}, {"run", run.run_id},
-          {"dry_run", run.dry_run}, {"ok", run.ok},
-          {"changed", run.changed}, {"error", encode_bytes(run.error)},
+  return {{"format", "excise-run"},
+          {"format_version", 1},
+          {"command", run.command},
+          {"run", run.run_id},
+          {"dry_run", run.dry_run},
+          {"ok", run.ok},
+          // A dry run changes nothing; what it would change is "would_change".
+          {"changed", run.changed && !run.dry_run},
+          {"would_change", run.changed},
+          {"error", encode_bytes(run.error)},
           {"steps", steps}};
 }
 
