@@ -1,6 +1,7 @@
 #include "kinds/package_snapshot.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -57,6 +58,18 @@ std::vector<std::string> listed_paths(const Dir& info, const std::string& list_n
   return sys::parse_list_file(info.read_at(list_name));
 }
 
+// Every proper ancestor of a listed path: the paths the package has as directories.
+std::set<std::string> listed_parents(const std::vector<std::string>& listed) {
+  std::set<std::string> parents;
+  for (const auto& path : listed) {
+    for (auto slash = path.rfind('/'); slash != std::string::npos && slash > 0;
+         slash = path.rfind('/', slash - 1)) {
+      if (!parents.insert(path.substr(0, slash)).second) break;  // its ancestors are in too
+    }
+  }
+  return parents;
+}
+
 // What dpkg itself touches in its admin directory while removing a package (directories
 // it writes in, lock files it rewrites); their times go back too.
 constexpr const char* kAdminTouched[] = {
@@ -111,10 +124,17 @@ json take_package_snapshot(const PackageRef& ref, ExecContext& context) {
   json dirs = json::array();
   json files = json::array();
   std::size_t n = 0;
-  for (const auto& path : listed_paths(info, sys::info_file_name(*package, "list", format))) {
+  const std::vector<std::string> listed =
+      listed_paths(info, sys::info_file_name(*package, "list", format));
+  const std::set<std::string> parents = listed_parents(listed);
+  for (const auto& path : listed) {
     if (path == "/") continue;
     const auto resolved = context.root.resolve(path);
     if (!resolved || !resolved->stat) continue;  // listed but not on disk: nothing to keep
+    // On a merged-/usr root the package lists /lib (its directory) where the root has a
+    // symlink into /usr: dpkg follows it and never removes it (rmdir fails on a link), so
+    // it is not one of the package's files to keep a link to.
+    if (resolved->stat->is_symlink() && parents.count(path)) continue;
     const sys::FileMeta meta = resolved->parent.meta_at(resolved->name);
     if (resolved->stat->is_dir()) {
       dirs.push_back({{"path", encode_bytes(path)}, {"meta", meta_to_json(meta)}});
