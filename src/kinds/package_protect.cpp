@@ -39,12 +39,18 @@ std::optional<sys::AccountFile> account_file(const std::string& path) {
   return std::nullopt;
 }
 
-std::optional<sys::Resolved> resolve(const ExecContext& context, const std::string& path) {
+// The path's parent and, if it exists, the object; nullopt without a safe parent.
+std::optional<sys::Resolved> resolve_any(const ExecContext& context, const std::string& path) {
   try {
-    auto r = context.root.resolve(path);
-    if (r && r->stat) return r;
+    return context.root.resolve(path);
   } catch (const sys::UnsafePath&) {
+    return std::nullopt;
   }
+}
+
+std::optional<sys::Resolved> resolve(const ExecContext& context, const std::string& path) {
+  auto r = resolve_any(context, path);
+  if (r && r->stat) return r;
   return std::nullopt;
 }
 
@@ -119,6 +125,23 @@ std::optional<std::string> read_regular(const ExecContext& context, const std::s
   return r->parent.read_at(r->name);
 }
 
+// A file that was not there before the purge: removed again if it is exactly what the
+// scripts left (userdel writes /etc/passwd- where there was none); anything else is kept.
+void restore_absent(const json& entry, ExecContext& context) {
+  const std::string path = decode_bytes(entry.at("path").get<std::string>());
+  const auto r = resolve(context, path);
+  if (!r) return;
+  const auto current = read_regular(context, path);
+  if (!current || sha256_hex(*current) != entry.value("after", std::string())) {
+    context.notes.push_back("kept: " + shown(path) +
+                            " appeared during the purge and is not a file exactly as the "
+                            "scripts left it");
+    return;
+  }
+  context.backend.remove_file(r->parent, r->name);
+  context.changed = true;
+}
+
 void restore_file(const json& entry, ExecContext& context) {
   const std::string path = decode_bytes(entry.at("path").get<std::string>());
   const std::string before = context.run.get_blob(entry.at("blob"));
@@ -148,10 +171,16 @@ void restore_file(const json& entry, ExecContext& context) {
 }  // namespace
 
 std::vector<std::string> script_state_paths() {
+  // The account files' "-" backups: shadow-utils rewrites them on every change, so a
+  // postrm's userdel changes them as surely as the files themselves.
   return {"/etc/passwd",
           "/etc/group",
           "/etc/shadow",
           "/etc/gshadow",
+          "/etc/passwd-",
+          "/etc/group-",
+          "/etc/shadow-",
+          "/etc/gshadow-",
           "/etc/alternatives",
           "/var/lib/dpkg/alternatives",
           "/var/lib/ucf",
@@ -165,13 +194,15 @@ json protect_paths(const std::vector<std::string>& paths, ExecContext& context) 
   const Dir keep = protect_dir(context, true);
   std::size_t k = 0;
   for (const auto& path : paths) {
-    const auto r = resolve(context, path);
+    const auto r = resolve_any(context, path);
     if (!r) continue;
     const sys::Stat parent = r->parent.stat();
     json entry = {{"path", encode_bytes(path)},
                   {"parent_times",
                    {{parent.atime.sec, parent.atime.nsec}, {parent.mtime.sec, parent.mtime.nsec}}}};
-    if (r->stat->is_regular() && static_cast<std::size_t>(r->stat->size) <= kMaxFileBlob) {
+    if (!r->stat) {
+      entry["kind"] = "absent";  // the scripts may create it
+    } else if (r->stat->is_regular() && static_cast<std::size_t>(r->stat->size) <= kMaxFileBlob) {
       entry["kind"] = "file";
       entry["blob"] = context.run.put_blob(context.backend, r->parent.read_at(r->name));
       entry["meta"] = meta_to_json(r->parent.meta_at(r->name));
@@ -189,7 +220,7 @@ json protect_paths(const std::vector<std::string>& paths, ExecContext& context) 
 void note_after_scripts(json& entries, ExecContext& context) {
   if (!context.backend.writes()) return;
   for (auto& entry : entries) {
-    if (entry.at("kind") != "file") continue;
+    if (entry.at("kind") != "file" && entry.at("kind") != "absent") continue;
     const std::string path = decode_bytes(entry.at("path").get<std::string>());
     const auto current = read_regular(context, path);
     entry["after"] = current ? sha256_hex(*current) : "absent";
@@ -203,6 +234,8 @@ void restore_protected(const json& entries, ExecContext& context) {
     const json& entry = *it;
     if (entry.at("kind") == "file") {
       restore_file(entry, context);
+    } else if (entry.at("kind") == "absent") {
+      restore_absent(entry, context);
     } else {
       restore_tree(json::parse(context.run.get_blob(entry.at("tree"))), context);
     }
