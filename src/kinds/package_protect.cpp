@@ -4,6 +4,7 @@
 
 #include "excise/bytes.hpp"
 #include "exec/run_store.hpp"
+#include "kinds/inode_keeper.hpp"
 #include "kinds/meta_json.hpp"
 #include "system/account_restore.hpp"
 #include "system/accounts.hpp"
@@ -59,6 +60,7 @@ json keep_tree(const sys::Resolved& top, const std::string& path, const Dir& kee
   json dirs = json::array(), files = json::array();
   std::size_t n = 0;
   const std::string prefix = path;
+  InodeKeeper keeper(context.backend, keep);
   sys::walk_tree(top.parent, top.name, [&](const sys::TreeEntry& e) {
     const auto r = context.root.resolve(e.path);
     if (!r || !r->stat) return true;
@@ -68,11 +70,7 @@ json keep_tree(const sys::Resolved& top, const std::string& path, const Dir& kee
       return true;
     }
     const std::string qname = "p" + std::to_string(k) + "-" + std::to_string(++n);
-    try {
-      context.backend.hard_link(r->parent, r->name, keep, qname);
-    } catch (const sys::CrossDevice&) {
-      context.backend.copy_tree(r->parent, r->name, keep, qname);
-    }
+    keeper.keep(r->parent, r->name, *r->stat, qname);
     files.push_back({{"path", encode_bytes(e.path)},
                      {"qname", qname},
                      {"dev", e.stat.dev},
@@ -85,6 +83,7 @@ json keep_tree(const sys::Resolved& top, const std::string& path, const Dir& kee
 
 void restore_tree(const json& tree, ExecContext& context) {
   const Dir keep = protect_dir(context, false);
+  InodeRestorer restorer(context.backend, keep);
   std::vector<std::pair<std::string, json>> dirs;
   for (const auto& d : tree.at("dirs"))
     dirs.emplace_back(decode_bytes(d.at("path").get<std::string>()), d.at("meta"));
@@ -107,7 +106,7 @@ void restore_tree(const json& tree, ExecContext& context) {
         context.backend.drop_link(keep, qname);
       continue;  // something else is there now: the scripts' or a later change; not ours to undo
     }
-    context.backend.rename(keep, qname, r->parent, r->name, sys::RenameMode::noreplace);
+    restorer.put_back(qname, r->parent, r->name);
     context.backend.set_meta(r->parent, r->name, meta_from_json(f.at("meta")));
     context.changed = true;
   }

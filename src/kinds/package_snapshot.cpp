@@ -8,6 +8,7 @@
 #include "excise/bytes.hpp"
 #include "excise/error.hpp"
 #include "exec/run_store.hpp"
+#include "kinds/inode_keeper.hpp"
 #include "kinds/meta_json.hpp"
 #include "system/backend.hpp"
 #include "system/dpkg_root.hpp"
@@ -127,6 +128,7 @@ json take_package_snapshot(const PackageRef& ref, ExecContext& context) {
   const std::vector<std::string> listed =
       listed_paths(info, sys::info_file_name(*package, "list", format));
   const std::set<std::string> parents = listed_parents(listed);
+  InodeKeeper keeper(context.backend, keep);
   for (const auto& path : listed) {
     if (path == "/") continue;
     const auto resolved = context.root.resolve(path);
@@ -141,11 +143,7 @@ json take_package_snapshot(const PackageRef& ref, ExecContext& context) {
       continue;
     }
     const std::string qname = "f" + std::to_string(++n);
-    try {
-      context.backend.hard_link(resolved->parent, resolved->name, keep, qname);
-    } catch (const sys::CrossDevice&) {
-      context.backend.copy_tree(resolved->parent, resolved->name, keep, qname);
-    }
+    keeper.keep(resolved->parent, resolved->name, *resolved->stat, qname);
     files.push_back({{"path", encode_bytes(path)},
                      {"qname", qname},
                      {"dev", resolved->stat->dev},
@@ -184,6 +182,7 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
   }
   // Files: move each kept inode back unless something else took its place.
   const Dir keep = snapshot_dir(context, false);
+  InodeRestorer restorer(backend, keep);
   for (const auto& f : manifest.at("files")) {
     const std::string path = decode_bytes(f.at("path").get<std::string>());
     const std::string qname = f.at("qname");
@@ -201,7 +200,7 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
       }
       continue;
     }
-    backend.rename(keep, qname, resolved->parent, resolved->name, sys::RenameMode::noreplace);
+    restorer.put_back(qname, resolved->parent, resolved->name);
     backend.set_meta(resolved->parent, resolved->name, meta_from_json(f.at("meta")));
     context.changed = true;
   }
