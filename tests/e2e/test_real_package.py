@@ -82,11 +82,7 @@ APPLY_RECORDS = ROLLBACK_RECORDS + [
     "var/lib/dpkg/**", "etc/passwd", "etc/group", "etc/shadow", "etc/gshadow",
     "etc/passwd-", "etc/group-", "etc/shadow-", "etc/gshadow-", "etc/.pwd.lock"]
 
-# The trees a scripted purge protects (package_protect.cpp: script_state_paths).
-PROTECTED_TREES = Matcher(["etc/alternatives/**", "var/lib/dpkg/alternatives/**",
-                           "var/lib/ucf/**", "var/cache/debconf/**",
-                           "var/lib/systemd/deb-systemd-helper-enabled/**",
-                           "var/lib/systemd/deb-systemd-helper-masked/**"])
+PROTECTED_TREES = Matcher(SCRIPT_STATE_TREES)
 
 TIMINGS: list[str] = []
 
