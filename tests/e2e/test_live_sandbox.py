@@ -39,18 +39,22 @@ from excise_e2e import sandbox  # noqa: E402
 
 # What the manifests cover (paths inside the sandbox): the product's places, its
 # decoys', and every database excise or dpkg changes.
+MERGED_USR = os.path.islink("/lib")  # then /lib/systemd/system is /usr/lib/systemd/system
 SUBTREES = ["/etc", "/home", "/opt/acme", "/opt/acme-tools", "/opt/acmeX",
             "/var/lib/dpkg", "/var/lib/acme", "/var/lib/systemd", "/var/log/acme",
-            "/usr/lib/systemd/system", "/usr/share/applications",
+            "/usr/lib/systemd/system" if MERGED_USR else "/lib/systemd/system",
+            "/usr/share/applications",
             "/usr/share/doc/acme-agent", "/usr/share/doc/acme-agent-gui",
             "/usr/share/doc/acme-shared-config"]
 # Host files that prove the host untouched (content and metadata).
 HOST_FILES = ["/var/lib/dpkg/status", "/var/lib/dpkg/status-old", "/var/log/dpkg.log",
               "/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/passwd-",
               "/etc/group-", "/etc/shadow-", "/etc/gshadow-", "/etc/subuid", "/etc/subgid"]
-HOST_DIRS = ["/opt", "/home", "/etc", "/etc/systemd/system",
-             "/etc/systemd/system/multi-user.target.wants", "/usr/lib/systemd/system",
-             "/var/lib/dpkg/info", "/var/lib"]
+# Host directories whose listing (and mtime, for the product's own) must not change.
+HOST_DIRS = ["/etc", "/var/lib"]
+HOST_DIRS_WITH_MTIME = ["/opt", "/home", "/etc/systemd/system",
+                        "/etc/systemd/system/multi-user.target.wants", "/lib/systemd/system",
+                        "/var/lib/dpkg/info"]
 CANARY = "/etc/excise-live-sandbox-canary"
 SENTINEL_MTIME_NS = 1_736_000_000_123_456_789
 PRODUCT_NAMES = ("acme-agent", "acme-agent-gui", "acme-shared-config")
@@ -72,9 +76,10 @@ def host_fingerprint(tmp: str) -> dict:
         st = os.lstat(p) if os.path.lexists(p) else None
         out[p] = (sha256_of(p), st and (st.st_mode, st.st_uid, st.st_gid, st.st_mtime_ns,
                                         st.st_ino))
-    for d in HOST_DIRS:
-        st = os.lstat(d) if os.path.lexists(d) else None
-        out[d + "/"] = (sorted(os.listdir(d)) if st else None, st and st.st_mtime_ns)
+    for d in HOST_DIRS + HOST_DIRS_WITH_MTIME:
+        st = os.stat(d) if os.path.exists(d) else None
+        out[d + "/"] = (sorted(os.listdir(d)) if st else None,
+                        st and d in HOST_DIRS_WITH_MTIME and st.st_mtime_ns)
     for top, _, files in os.walk(os.path.join(tmp, "sentinel")):
         for name in files:
             p = os.path.join(top, name)
@@ -233,7 +238,7 @@ class Inside:
         self.deb_paths = debs
         self.sc = describe_fake_product(self.tmp, root, playbook, "run", deb_paths=debs,
                                         odd_names=odd,
-                                        merged_usr=os.path.islink("/lib"))
+                                        merged_usr=MERGED_USR)
 
     def excise_binary(self) -> str:
         """The excise binary as seen inside: the same file if the lower layer has it (the

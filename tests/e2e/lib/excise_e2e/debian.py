@@ -4,8 +4,9 @@ cached on the machine so that only the first run of a day pays for them.
     base = debootstrap_base(include=["adduser", "libsqlite3-0"])   # SkipTest when offline
     debs = download_debs(base, ["vnstat"])                           # {name: path}
 
-The cache lives in /var/cache/excise-tests/debootstrap/<suite>-minbase-<date>-<hash>/
-(`root/` from `debootstrap --variant=minbase`, about 200 MB and 30-45 s to build; `debs/`
+The cache lives in /var/cache/excise-tests (or $EXCISE_TEST_CACHE) under
+debootstrap/<suite>-minbase-<hash of the included packages>-<date>/
+(`root/` from `debootstrap --variant=minbase`, about 200 MB and 30-90 s to build; `debs/`
 for downloaded packages). A base is built once a day (so security updates come in) and
 older ones are pruned then; when the archive cannot be reached, the newest cached base
 is used, and with none the caller's test is skipped with the reason. Tests never write
@@ -39,8 +40,11 @@ _held_locks: list[int] = []  # shared locks kept for the life of the process
 
 
 def mirror() -> str:
-    """The Debian archive this machine uses (its first `URIs:` in deb822 sources or
-    `deb URL` in sources.list that serves the main suite), else deb.debian.org."""
+    """$EXCISE_DEBIAN_MIRROR, else the Debian archive this machine uses (its first
+    `URIs:` in deb822 sources or `deb URL` in sources.list that serves the main suite),
+    else deb.debian.org."""
+    if os.environ.get("EXCISE_DEBIAN_MIRROR"):
+        return os.environ["EXCISE_DEBIAN_MIRROR"].rstrip("/")
     for path in sorted(glob.glob("/etc/apt/sources.list.d/*.sources")):
         with open(path, encoding="utf-8", errors="replace") as f:
             for stanza in f.read().split("\n\n"):
