@@ -7,9 +7,11 @@ BUILD_PACKAGES="cmake ninja-build g++ clang clang-format libclang-rt-14-dev
   libboost-filesystem1.74-dev libboost1.74-dev libfmt-dev libtomlplusplus-dev
   doctest-dev libcli11-dev nlohmann-json3-dev libssl-dev"
 # Real things the end-to-end tests drive: dpkg-deb/dpkg, systemctl --root,
-# useradd --root, xattrs and ACLs, strace, namespaces (util-linux), python3.
-TEST_PACKAGES="dpkg passwd systemd attr acl strace util-linux python3 fakeroot
-  debootstrap e2fsprogs busybox-static"
+# useradd --root, xattrs and ACLs, strace, namespaces, mount and overlays (util-linux,
+# mount), chroot (coreutils), python3. test_real_package: debootstrap (which pulls wget)
+# verifying the archive with gpgv and Debian's keyring, and apt-get download.
+TEST_PACKAGES="dpkg passwd systemd attr acl strace util-linux mount coreutils python3
+  fakeroot debootstrap debian-archive-keyring gpgv apt e2fsprogs busybox-static"
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup.sh: run as root (it installs Debian packages)" >&2

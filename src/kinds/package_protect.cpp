@@ -4,6 +4,7 @@
 
 #include "excise/bytes.hpp"
 #include "exec/run_store.hpp"
+#include "kinds/inode_keeper.hpp"
 #include "kinds/meta_json.hpp"
 #include "system/account_restore.hpp"
 #include "system/accounts.hpp"
@@ -39,12 +40,18 @@ std::optional<sys::AccountFile> account_file(const std::string& path) {
   return std::nullopt;
 }
 
-std::optional<sys::Resolved> resolve(const ExecContext& context, const std::string& path) {
+// The path's parent and, if it exists, the object; nullopt without a safe parent.
+std::optional<sys::Resolved> resolve_any(const ExecContext& context, const std::string& path) {
   try {
-    auto r = context.root.resolve(path);
-    if (r && r->stat) return r;
+    return context.root.resolve(path);
   } catch (const sys::UnsafePath&) {
+    return std::nullopt;
   }
+}
+
+std::optional<sys::Resolved> resolve(const ExecContext& context, const std::string& path) {
+  auto r = resolve_any(context, path);
+  if (r && r->stat) return r;
   return std::nullopt;
 }
 
@@ -53,6 +60,7 @@ json keep_tree(const sys::Resolved& top, const std::string& path, const Dir& kee
   json dirs = json::array(), files = json::array();
   std::size_t n = 0;
   const std::string prefix = path;
+  InodeKeeper keeper(context.backend, keep);
   sys::walk_tree(top.parent, top.name, [&](const sys::TreeEntry& e) {
     const auto r = context.root.resolve(e.path);
     if (!r || !r->stat) return true;
@@ -62,11 +70,7 @@ json keep_tree(const sys::Resolved& top, const std::string& path, const Dir& kee
       return true;
     }
     const std::string qname = "p" + std::to_string(k) + "-" + std::to_string(++n);
-    try {
-      context.backend.hard_link(r->parent, r->name, keep, qname);
-    } catch (const sys::CrossDevice&) {
-      context.backend.copy_tree(r->parent, r->name, keep, qname);
-    }
+    keeper.keep(r->parent, r->name, *r->stat, qname);
     files.push_back({{"path", encode_bytes(e.path)},
                      {"qname", qname},
                      {"dev", e.stat.dev},
@@ -79,6 +83,7 @@ json keep_tree(const sys::Resolved& top, const std::string& path, const Dir& kee
 
 void restore_tree(const json& tree, ExecContext& context) {
   const Dir keep = protect_dir(context, false);
+  InodeRestorer restorer(context.backend, keep);
   std::vector<std::pair<std::string, json>> dirs;
   for (const auto& d : tree.at("dirs"))
     dirs.emplace_back(decode_bytes(d.at("path").get<std::string>()), d.at("meta"));
@@ -101,7 +106,7 @@ void restore_tree(const json& tree, ExecContext& context) {
         context.backend.drop_link(keep, qname);
       continue;  // something else is there now: the scripts' or a later change; not ours to undo
     }
-    context.backend.rename(keep, qname, r->parent, r->name, sys::RenameMode::noreplace);
+    restorer.put_back(qname, r->parent, r->name);
     context.backend.set_meta(r->parent, r->name, meta_from_json(f.at("meta")));
     context.changed = true;
   }
@@ -117,6 +122,23 @@ std::optional<std::string> read_regular(const ExecContext& context, const std::s
   const auto r = resolve(context, path);
   if (!r || !r->stat->is_regular()) return std::nullopt;
   return r->parent.read_at(r->name);
+}
+
+// A file that was not there before the purge: removed again if it is exactly what the
+// scripts left (userdel writes /etc/passwd- where there was none); anything else is kept.
+void restore_absent(const json& entry, ExecContext& context) {
+  const std::string path = decode_bytes(entry.at("path").get<std::string>());
+  const auto r = resolve(context, path);
+  if (!r) return;
+  const auto current = read_regular(context, path);
+  if (!current || sha256_hex(*current) != entry.value("after", std::string())) {
+    context.notes.push_back("kept: " + shown(path) +
+                            " appeared during the purge and is not a file exactly as the "
+                            "scripts left it");
+    return;
+  }
+  context.backend.remove_file(r->parent, r->name);
+  context.changed = true;
 }
 
 void restore_file(const json& entry, ExecContext& context) {
@@ -148,10 +170,16 @@ void restore_file(const json& entry, ExecContext& context) {
 }  // namespace
 
 std::vector<std::string> script_state_paths() {
+  // The account files' "-" backups: shadow-utils rewrites them on every change, so a
+  // postrm's userdel changes them as surely as the files themselves.
   return {"/etc/passwd",
           "/etc/group",
           "/etc/shadow",
           "/etc/gshadow",
+          "/etc/passwd-",
+          "/etc/group-",
+          "/etc/shadow-",
+          "/etc/gshadow-",
           "/etc/alternatives",
           "/var/lib/dpkg/alternatives",
           "/var/lib/ucf",
@@ -165,13 +193,15 @@ json protect_paths(const std::vector<std::string>& paths, ExecContext& context) 
   const Dir keep = protect_dir(context, true);
   std::size_t k = 0;
   for (const auto& path : paths) {
-    const auto r = resolve(context, path);
+    const auto r = resolve_any(context, path);
     if (!r) continue;
     const sys::Stat parent = r->parent.stat();
     json entry = {{"path", encode_bytes(path)},
                   {"parent_times",
                    {{parent.atime.sec, parent.atime.nsec}, {parent.mtime.sec, parent.mtime.nsec}}}};
-    if (r->stat->is_regular() && static_cast<std::size_t>(r->stat->size) <= kMaxFileBlob) {
+    if (!r->stat) {
+      entry["kind"] = "absent";  // the scripts may create it
+    } else if (r->stat->is_regular() && static_cast<std::size_t>(r->stat->size) <= kMaxFileBlob) {
       entry["kind"] = "file";
       entry["blob"] = context.run.put_blob(context.backend, r->parent.read_at(r->name));
       entry["meta"] = meta_to_json(r->parent.meta_at(r->name));
@@ -189,7 +219,7 @@ json protect_paths(const std::vector<std::string>& paths, ExecContext& context) 
 void note_after_scripts(json& entries, ExecContext& context) {
   if (!context.backend.writes()) return;
   for (auto& entry : entries) {
-    if (entry.at("kind") != "file") continue;
+    if (entry.at("kind") != "file" && entry.at("kind") != "absent") continue;
     const std::string path = decode_bytes(entry.at("path").get<std::string>());
     const auto current = read_regular(context, path);
     entry["after"] = current ? sha256_hex(*current) : "absent";
@@ -203,6 +233,8 @@ void restore_protected(const json& entries, ExecContext& context) {
     const json& entry = *it;
     if (entry.at("kind") == "file") {
       restore_file(entry, context);
+    } else if (entry.at("kind") == "absent") {
+      restore_absent(entry, context);
     } else {
       restore_tree(json::parse(context.run.get_blob(entry.at("tree"))), context);
     }

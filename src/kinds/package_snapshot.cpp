@@ -1,12 +1,14 @@
 #include "kinds/package_snapshot.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "excise/bytes.hpp"
 #include "excise/error.hpp"
 #include "exec/run_store.hpp"
+#include "kinds/inode_keeper.hpp"
 #include "kinds/meta_json.hpp"
 #include "system/backend.hpp"
 #include "system/dpkg_root.hpp"
@@ -55,6 +57,18 @@ const sys::DpkgPackage* find_package(const sys::DpkgDatabase& db, const PackageR
 std::vector<std::string> listed_paths(const Dir& info, const std::string& list_name) {
   if (!info.stat_at(list_name)) return {};
   return sys::parse_list_file(info.read_at(list_name));
+}
+
+// Every proper ancestor of a listed path: the paths the package has as directories.
+std::set<std::string> listed_parents(const std::vector<std::string>& listed) {
+  std::set<std::string> parents;
+  for (const auto& path : listed) {
+    for (auto slash = path.rfind('/'); slash != std::string::npos && slash > 0;
+         slash = path.rfind('/', slash - 1)) {
+      if (!parents.insert(path.substr(0, slash)).second) break;  // its ancestors are in too
+    }
+  }
+  return parents;
 }
 
 // What dpkg itself touches in its admin directory while removing a package (directories
@@ -111,21 +125,25 @@ json take_package_snapshot(const PackageRef& ref, ExecContext& context) {
   json dirs = json::array();
   json files = json::array();
   std::size_t n = 0;
-  for (const auto& path : listed_paths(info, sys::info_file_name(*package, "list", format))) {
+  const std::vector<std::string> listed =
+      listed_paths(info, sys::info_file_name(*package, "list", format));
+  const std::set<std::string> parents = listed_parents(listed);
+  InodeKeeper keeper(context.backend, keep);
+  for (const auto& path : listed) {
     if (path == "/") continue;
     const auto resolved = context.root.resolve(path);
     if (!resolved || !resolved->stat) continue;  // listed but not on disk: nothing to keep
+    // On a merged-/usr root the package lists /lib (its directory) where the root has a
+    // symlink into /usr: dpkg follows it and never removes it (rmdir fails on a link), so
+    // it is not one of the package's files to keep a link to.
+    if (resolved->stat->is_symlink() && parents.count(path)) continue;
     const sys::FileMeta meta = resolved->parent.meta_at(resolved->name);
     if (resolved->stat->is_dir()) {
       dirs.push_back({{"path", encode_bytes(path)}, {"meta", meta_to_json(meta)}});
       continue;
     }
     const std::string qname = "f" + std::to_string(++n);
-    try {
-      context.backend.hard_link(resolved->parent, resolved->name, keep, qname);
-    } catch (const sys::CrossDevice&) {
-      context.backend.copy_tree(resolved->parent, resolved->name, keep, qname);
-    }
+    keeper.keep(resolved->parent, resolved->name, *resolved->stat, qname);
     files.push_back({{"path", encode_bytes(path)},
                      {"qname", qname},
                      {"dev", resolved->stat->dev},
@@ -164,6 +182,7 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
   }
   // Files: move each kept inode back unless something else took its place.
   const Dir keep = snapshot_dir(context, false);
+  InodeRestorer restorer(backend, keep);
   for (const auto& f : manifest.at("files")) {
     const std::string path = decode_bytes(f.at("path").get<std::string>());
     const std::string qname = f.at("qname");
@@ -181,7 +200,7 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
       }
       continue;
     }
-    backend.rename(keep, qname, resolved->parent, resolved->name, sys::RenameMode::noreplace);
+    restorer.put_back(qname, resolved->parent, resolved->name);
     backend.set_meta(resolved->parent, resolved->name, meta_from_json(f.at("meta")));
     context.changed = true;
   }

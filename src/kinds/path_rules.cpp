@@ -25,6 +25,32 @@ PathRules::PathRules(DetectContext& context) : context_(context) {
   for (const auto& home : context.homes()) {
     if (!skip.count(home)) homes_.push_back(home);
   }
+  // Top-level links to directories: "/lib" -> "usr/lib" gives ("/usr/lib", "/lib").
+  const sys::SafeRoot& root = context.root();
+  for (const auto& entry : root.root().entries()) {
+    const std::string link = "/" + entry.name;
+    const auto st = root.lstat(link);
+    if (!st || !st->is_symlink()) continue;
+    try {
+      const auto inside = root.resolve(link + "/x");  // real_path: the target's path + "/x"
+      if (!inside) continue;                          // a link to a file, or to nothing
+      const std::string target = inside->real_path.substr(0, inside->real_path.size() - 2);
+      if (!target.empty() && target != "/" && target != link) aliases_.emplace_back(target, link);
+    } catch (const sys::UnsafePath&) {
+      // A link that cannot be followed safely names nothing dpkg could have put there.
+    }
+  }
+}
+
+std::vector<std::string> PathRules::dpkg_names(const std::string& path,
+                                               const std::string& real) const {
+  std::set<std::string> names = {path, real};
+  for (const auto& p : {path, real}) {
+    for (const auto& [target, link] : aliases_) {
+      if (path_within(p, target)) names.insert(link + p.substr(target.size()));
+    }
+  }
+  return {names.begin(), names.end()};
 }
 
 bool PathRules::is_protected(const std::string& path) const {
@@ -36,10 +62,10 @@ Owners PathRules::owners(const std::string& path, const std::string& real) const
   const sys::DpkgDatabase* db = context_.dpkg();
   if (db == nullptr) return out;
   std::set<std::uint32_t> indices;
-  for (auto i : db->owners(path))
-    indices.insert(i);
-  for (auto i : db->owners(real))
-    indices.insert(i);
+  for (const auto& name : dpkg_names(path, real)) {
+    for (auto i : db->owners(name))
+      indices.insert(i);
+  }
   const auto& named = context_.named_packages();
   for (auto i : indices) {
     const std::string& name = db->packages()[i].name;
@@ -52,7 +78,7 @@ bool PathRules::has_foreign_below(const std::string& path, const std::string& re
   const sys::DpkgDatabase* db = context_.dpkg();
   if (db == nullptr) return false;
   const auto& named = context_.named_packages();
-  for (const auto& dir : {path, real}) {
+  for (const auto& dir : dpkg_names(path, real)) {
     for (const auto& owned : db->owned_below(dir)) {
       if (!named.count(db->packages()[owned.package].name)) return true;
     }

@@ -23,14 +23,24 @@ class PathRules {
   // Protected (playbook/protected_paths.hpp), with the homes of the accounts this run
   // removes left out: a vendor's service account may live in /opt/acme.
   bool is_protected(const std::string& path) const;
-  // Owners by the dpkg database, of the path as written and as resolved.
+  // Owners by the dpkg database, of the path as written, as resolved, and under the
+  // names the root's top-level links give it (see dpkg_names).
   Owners owners(const std::string& path, const std::string& real) const;
   // Does any package no playbook names own something below this directory?
   bool has_foreign_below(const std::string& path, const std::string& real) const;
 
  private:
+  // The names dpkg may know a path by. On a merged-/usr root (/lib -> usr/lib, the
+  // Debian default since bookworm) dpkg records what the package shipped, often
+  // /lib/systemd/system/x.service, while the file is found at /usr/lib/systemd/system/x.service;
+  // dpkg itself does not know they are one file. Without the alias, a file of a package
+  // no playbook names would look owned by none, and be removed instead of kept.
+  std::vector<std::string> dpkg_names(const std::string& path, const std::string& real) const;
+
   DetectContext& context_;
   std::vector<std::string> homes_;
+  // (directory a top-level link of the root leads to, that link): ("/usr/lib", "/lib").
+  std::vector<std::pair<std::string, std::string>> aliases_;
 };
 
 // The fact a plan keeps for a path: identity, and size and mtime for non-directories.

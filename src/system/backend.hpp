@@ -23,6 +23,7 @@ class Backend {
                       std::string_view to_name, RenameMode mode) = 0;
   // Fails if the name exists; the directory is created 0700, then given `meta`.
   virtual void make_dir(const Dir& in, std::string_view name, const FileMeta& meta) = 0;
+  // EXDEV (another file system) is reported as CrossDevice.
   virtual void hard_link(const Dir& from, std::string_view from_name, const Dir& to,
                          std::string_view to_name) = 0;
   virtual void make_symlink(const Dir& in, std::string_view name, std::string_view target) = 0;

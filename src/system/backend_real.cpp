@@ -47,9 +47,14 @@ class RealBackend : public Backend {
     // Flags 0: a symlink under from_name is linked as itself, never followed.
     if (::linkat(from.fd(), std::string(from_name).c_str(), to.fd(), std::string(to_name).c_str(),
                  0) != 0) {
-      throw Error(Failure::system,
-                  fmt::format("link {} -> {}: {}", shown(to.child_path(to_name)),
-                              shown(from.child_path(from_name)), posix::error_text(errno)));
+      const int err = errno;
+      const std::string what =
+          fmt::format("link {} -> {}: {}", shown(to.child_path(to_name)),
+                      shown(from.child_path(from_name)), posix::error_text(err));
+      // As rename_at does: callers keep a copy instead when the state directory is on
+      // another file system (--state-dir).
+      if (err == EXDEV) throw CrossDevice(what);
+      throw Error(Failure::system, what);
     }
   }
 

@@ -181,6 +181,10 @@ std::int64_t fs_magic(int fd, std::string_view path) {
   return static_cast<std::int64_t>(sf.f_type);
 }
 
+bool is_overlay(std::int64_t magic) {
+  return magic == OVERLAYFS_SUPER_MAGIC;
+}
+
 bool is_proc_or_sys(std::int64_t magic) {
   return magic == PROC_SUPER_MAGIC || magic == SYSFS_MAGIC;
 }

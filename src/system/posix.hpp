@@ -60,6 +60,7 @@ std::string read_link(int fd, std::string_view name, std::string_view path);
 // The file system type (statfs f_type) of the object behind `fd`.
 std::int64_t fs_magic(int fd, std::string_view path);
 bool is_proc_or_sys(std::int64_t magic);
+bool is_overlay(std::int64_t magic);
 
 // The budget of directory descriptors one traversal keeps open: a quarter of the
 // open-file limit, between 4 and 64, so that two traversals at once (copy_tree) plus the

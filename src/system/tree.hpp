@@ -76,4 +76,12 @@ class CrossDevice : public Error {
 
 void fsync_dir(const Dir& dir);
 
+// Would a hard link to `stat` (a file in `dir`) split it from its other names? On
+// overlayfs, linking a lower-layer file first copies it up, and (without the index
+// feature, off by default) the copy no longer shares its inode with the names left in
+// the lower layer: keeping such a file by a link would break the hard-link group it is
+// in. True for a file with several names on an overlay (which layer it is in cannot be
+// told from here).
+bool link_splits_group(const Dir& dir, const Stat& stat);
+
 }  // namespace excise::sys

@@ -124,6 +124,11 @@ void rename_at(const Dir& from, std::string_view from_name, const Dir& to, std::
   throw Error(Failure::system, what);
 }
 
+bool link_splits_group(const Dir& dir, const Stat& stat) {
+  return !stat.is_dir() && stat.nlink > 1 &&
+         posix::is_overlay(posix::fs_magic(dir.fd(), dir.path()));
+}
+
 void fsync_dir(const Dir& dir) {
   if (::fsync(dir.fd()) == 0) return;
   if (errno != EBADF) posix::fail("sync", dir.path(), errno);

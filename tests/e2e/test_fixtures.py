@@ -395,6 +395,60 @@ class ManifestTest(WithTemp):
         self.assertEqual(os.listdir(mnt), [])  # the host never saw the mount
 
 
+    def test_only_subtrees(self):
+        """record(only=...): the subtrees whole, their ancestors alone, nothing else."""
+        only = ["/opt/acme/data", "/etc/acme", "/var/log/acme", "/absent"]
+        m = record(self.r.path, only=only, views=False)
+        self.assertIn("/opt/acme/data/cache.db", m)
+        self.assertEqual(m["/opt/acme/data/cache.db"].links,
+                         (b"/opt/acme/data/cache.db", b"/opt/acme/data/cache.db.bak"))
+        for ancestor in ("/", "/opt", "/opt/acme", "/etc", "/var", "/var/log"):
+            self.assertIn(ancestor, m)
+        for outside in ("/opt/acme/bin", "/opt/acme-tools", "/etc/passwd", "/absent"):
+            self.assertNotIn(outside, m)
+        # An ancestor's own change shows; a change outside the subtrees does not.
+        restore = self.keep_mtime("/opt/acme")
+        os.utime(self.h("/opt/acme"), ns=(1, 1))
+        with open(self.h("/opt/acmeX/keep.txt"), "a") as f:
+            f.write("outside\n")
+        got = texts(compare(m, record(self.r.path, only=only, views=False)))
+        restore()
+        self.assertEqual(len(got), 1)
+        self.assertTrue(got[0].startswith("changed mtime: /opt/acme ("), got)
+        with self.assertRaises(ValueError):
+            compare(m, record(self.r.path, only=only[:1], views=False))
+
+
+class SandboxTest(WithTemp):
+    def test_overlay_freeze(self):
+        """OverlayRoot in a private namespace: writes land in the upper layer; after
+        freeze() they are a lower layer (renaming their directories gives EXDEV); the
+        lower directory and the host see none of it."""
+        lower = os.path.join(self.tmp, "lower")
+        os.makedirs(os.path.join(lower, "d"))
+        code = textwrap.dedent(f"""
+            import errno, os, sys
+            sys.path.insert(0, {os.path.join(HERE, 'lib')!r})
+            from excise_e2e import sandbox
+            sandbox.enter_private_mount_namespace()
+            ov = sandbox.OverlayRoot({self.tmp!r} + "/merged", [{lower!r}], {self.tmp!r} + "/layers")
+            os.makedirs(ov.path + "/new/sub")
+            os.rename(ov.path + "/new", ov.path + "/new2")  # upper only: a rename
+            ov.freeze()
+            try:
+                os.rename(ov.path + "/new2", ov.path + "/new3")
+                print("renamed")
+            except OSError as e:
+                print(errno.errorcode[e.errno])
+            print(sandbox.mount_type(ov.path), os.listdir(ov.path + "/new2"))
+            """)
+        proc = run(["unshare", "--mount", "--propagation", "private", "/usr/bin/python3", "-c", code])
+        self.assertEqual(proc.stdout.split("\n")[:2], ["EXDEV", "overlay ['sub']"], proc)
+        self.assertEqual(os.listdir(lower), ["d"])
+        self.assertEqual(os.listdir(os.path.join(self.tmp, "merged")), [])
+        self.assertEqual(sorted(os.listdir(os.path.join(self.tmp, "layers/upper0"))), ["new2"])
+
+
 class RunnerTest(WithTemp):
     def fake_excise(self, body):
         path = os.path.join(self.tmp, "fake-excise")

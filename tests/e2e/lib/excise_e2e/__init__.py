@@ -15,8 +15,10 @@ from .manifest import Difference, Entry, Manifest, assert_same, compare, format_
 from .roots import Root, make_root
 from .runner import (Result, excise_argv, excise_bin, have_excise, parse_json, require_excise,
                      run, run_and_kill, run_excise)
-from .scenario import (ROLLBACK_RECORDS, RUN_RECORD_PARENTS, RUN_RECORDS, Scenario,
-                       make_fake_product)
+from .scenario import (PLAYBOOK, ROLLBACK_RECORDS, RUN_RECORD_PARENTS, RUN_RECORDS,
+                       SCRIPT_STATE_NLINK, SCRIPT_STATE_TREES, Scenario,
+                       add_leftovers, describe_fake_product, make_fake_product, product_debs,
+                       write_playbook)
 from .views import accounts, diff_views, dpkg_packages, snapshot, unit_files, unit_state
 
 __all__ = [
@@ -28,6 +30,9 @@ __all__ = [
     "Root", "make_root",
     "Result", "excise_argv", "excise_bin", "have_excise", "parse_json", "require_excise",
     "run", "run_and_kill", "run_excise",
-    "ROLLBACK_RECORDS", "RUN_RECORD_PARENTS", "RUN_RECORDS", "Scenario", "make_fake_product",
+    "PLAYBOOK", "ROLLBACK_RECORDS", "RUN_RECORD_PARENTS", "RUN_RECORDS",
+    "SCRIPT_STATE_NLINK", "SCRIPT_STATE_TREES", "Scenario",
+    "add_leftovers", "describe_fake_product", "make_fake_product", "product_debs",
+    "write_playbook",
     "accounts", "diff_views", "dpkg_packages", "snapshot", "unit_files", "unit_state",
 ]

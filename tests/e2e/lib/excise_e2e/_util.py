@@ -25,10 +25,11 @@ class ToolError(RuntimeError):
 
 
 def run_tool(argv: list[str], *, check: bool = True, input: bytes | None = None,
-             env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+             env: dict[str, str] | None = None, timeout: float = 120,
+             cwd: str | None = None) -> subprocess.CompletedProcess:
     """Runs a host tool (argv, no shell), capturing stdout and stderr as text."""
     proc = subprocess.run(argv, input=input, capture_output=True, env=tool_env(env),
-                          timeout=timeout)
+                          timeout=timeout, cwd=cwd)
     proc.stdout = proc.stdout.decode("utf-8", "surrogateescape")
     proc.stderr = proc.stderr.decode("utf-8", "surrogateescape")
     if check and proc.returncode != 0:

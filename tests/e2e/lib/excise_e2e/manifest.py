@@ -75,6 +75,7 @@ class Manifest:
     entries: dict[bytes, Entry]
     exclude: tuple[str, ...] = ()
     views: dict | None = None
+    only: tuple[bytes, ...] | None = None  # the subtrees recorded, when not the whole root
 
     def __contains__(self, path) -> bool:
         return _key(path) in self.entries
@@ -173,21 +174,42 @@ def _sha256(host: bytes) -> str:
     return h.hexdigest()
 
 
-def record(root, exclude=(), *, views: bool = True) -> Manifest:
+def record(root, exclude=(), *, views: bool = True, only=None) -> Manifest:
     """Walks `root` and returns its Manifest. `exclude`: globs (see globs.py); an
     excluded directory is not entered. views=True also snapshots packages, units and
-    accounts (views.snapshot) for readable failures."""
+    accounts (views.snapshot) for readable failures. `only`: record just these subtrees
+    (paths inside the root; those absent are skipped) and their ancestors as single
+    entries (so a change of their mtime shows), for roots too big to walk whole, such as
+    a live system's "/". Compare only manifests recorded with the same `only`."""
     root_b = os.path.realpath(os.fsencode(root)).rstrip(b"/") or b"/"
     skip = Matcher(exclude)
     mounts = _mountpoints(root_b)
     root_dev = os.lstat(root_b).st_dev
     raw: list[tuple[bytes, os.stat_result, bytes]] = []
-    stack = [b"/"]
+    lone: set[bytes] = set()   # ancestors of `only` subtrees: recorded, not entered
+    if only is None:
+        stack = [b"/"]
+    else:
+        starts = sorted({_key(p).rstrip(b"/") or b"/" for p in only})
+        # A subtree inside another is walked with it (recorded twice, it would count
+        # its own hard links twice).
+        starts = [p for p in starts
+                  if not any(q != p and (q == b"/" or p.startswith(q + b"/")) for q in starts)]
+        for start in starts:
+            parent = os.path.dirname(start)
+            while parent != b"/":
+                lone.add(parent)
+                parent = os.path.dirname(parent)
+            lone.add(b"/")
+        lone -= set(starts)
+        stack = [p for p in starts if os.path.lexists(root_b + p)] + sorted(lone)
     while stack:
         rel = stack.pop()
         host = root_b + rel if rel != b"/" else root_b
         st = os.lstat(host)
         raw.append((rel, st, host))
+        if rel in lone:
+            continue
         if stat.S_ISDIR(st.st_mode) and (rel == b"/" or (rel not in mounts and st.st_dev == root_dev)):
             for name in os.listdir(host):
                 child = (rel if rel != b"/" else b"") + b"/" + name
@@ -216,7 +238,8 @@ def record(root, exclude=(), *, views: bool = True) -> Manifest:
             xattrs=_xattrs(host))
     snap = views_mod.snapshot(root_b.decode("utf-8", "surrogateescape")) if views else None
     return Manifest(root=os.fsdecode(root_b), entries=entries, exclude=tuple(map(str, exclude)),
-                    views=snap)
+                    views=snap,
+                    only=None if only is None else tuple(sorted({_key(p) for p in only})))
 
 
 # -- comparing ---------------------------------------------------------------------------
@@ -309,6 +332,8 @@ def compare(a: Manifest, b: Manifest, exclude=(), ignore=(), *, views: bool = Tr
     xattrs, hard-link groups, then the semantic views (if both have them and views=True).
     `exclude`: globs of paths left out (with everything under them); `ignore`: fields
     not compared (see _Ignore)."""
+    if a.only != b.only:
+        raise ValueError(f"compare: manifests of different subtrees ({a.only} and {b.only})")
     skip = Matcher(exclude)
     ign = _Ignore(ignore)
     out: list[Difference] = []

@@ -56,6 +56,14 @@ RUN_RECORDS = ["var/lib/excise/**", "var/log/dpkg.log", "var/lib/dpkg/**",
 RUN_RECORD_PARENTS = [b"/etc", b"/var/lib"]
 # What a rollback may leave different: excise's own records and dpkg's log.
 ROLLBACK_RECORDS = ["var/lib/excise/**", "var/log/dpkg.log"]
+# The trees a scripted purge protects (kinds/package_protect.cpp, script_state_paths):
+# excise keeps a hard link to each of their files until the run's quarantine is purged,
+# so after apply their link counts are up by one per scripted purge. On a real system
+# (a live root, a debootstrap root) pass SCRIPT_STATE_NLINK as `ignore` after apply.
+SCRIPT_STATE_TREES = ["etc/alternatives/**", "var/lib/dpkg/alternatives/**", "var/lib/ucf/**",
+                      "var/cache/debconf/**", "var/lib/systemd/deb-systemd-helper-enabled/**",
+                      "var/lib/systemd/deb-systemd-helper-masked/**"]
+SCRIPT_STATE_NLINK = [(glob, "nlink") for glob in SCRIPT_STATE_TREES]
 
 
 def _debs() -> list[Deb]:
@@ -249,10 +257,12 @@ class Scenario:
                 out.append(f"user {u} was removed")
         return out
 
-    def after_apply_problems(self, before: Manifest, after: Manifest | None = None) -> list[str]:
+    def after_apply_problems(self, before: Manifest, after: Manifest | None = None,
+                             ignore=()) -> list[str]:
         """state_problems() plus unexpected_changes(), as readable lines."""
         after = after or record(self.root.path)
-        return self.state_problems() + [str(d) for d in self.unexpected_changes(before, after)]
+        return self.state_problems() + [str(d) for d in self.unexpected_changes(before, after,
+                                                                                ignore=ignore)]
 
     def rollback_differences(self, before: Manifest, after: Manifest | None = None,
                              exclude=(), ignore=()) -> list[Difference]:
@@ -336,26 +346,23 @@ def _leftovers(r: Root, acme: tuple[int, int], alice: tuple[int, int],
     return made, odd
 
 
-def make_fake_product(tmp: str, scripts: str = "run", *, merged_usr: bool = False) -> Scenario:
-    """Builds the world under tmp (root in tmp/root, packages in tmp/debs, playbook in
-    tmp/playbooks/acme-agent.toml) and returns its description."""
-    if scripts not in ("run", "skip"):
-        raise ValueError(f"scripts must be run or skip, not {scripts!r}")
-    t0 = time.monotonic()
-    root = make_root(os.path.join(tmp, "root"), merged_usr=merged_usr)
-    debdir = os.path.join(tmp, "debs")
-    debs = {deb.name: build_deb(deb, debdir) for deb in _debs()}
+def product_debs() -> list[Deb]:
+    """The fake product's packages (acme-agent, acme-agent-gui) and the innocent one."""
+    return _debs()
 
-    root.add_system_user("acme", home="/var/lib/acme")       # before install: postinst chowns
-    alice_uid = root.add_user("alice", groups=["acme"])
-    bob_uid = root.add_user("bob")
-    root.install_debs([debs["acme-agent"], debs["acme-agent-gui"], debs["acme-shared-config"]],
-                      expect_paths=["/var/lib/acme/state"])
-    root.enable_units("acme-agent.service", "acme-shared-sync.service")
 
+def add_leftovers(root: Root) -> list[bytes]:
+    """Creates the leftovers and decoys in a root where the product is installed and the
+    accounts acme, alice and bob exist; returns the odd names."""
     acme = (root.uid("acme"), root.gid("acme"))
-    _, odd = _leftovers(root, acme, (alice_uid, root.gid("alice")), (bob_uid, root.gid("bob")))
+    _, odd = _leftovers(root, acme, (root.uid("alice"), root.gid("alice")),
+                        (root.uid("bob"), root.gid("bob")))
+    return odd
 
+
+def write_playbook(tmp: str, scripts: str) -> str:
+    """tmp/playbooks/acme-agent.toml (mode 0644 in a 0755 directory, as the loader's
+    trust check wants); returns its path."""
     pbdir = os.path.join(tmp, "playbooks")
     os.makedirs(pbdir, exist_ok=True)
     os.chmod(pbdir, 0o755)
@@ -363,7 +370,14 @@ def make_fake_product(tmp: str, scripts: str = "run", *, merged_usr: bool = Fals
     with open(playbook, "w", encoding="utf-8") as fh:
         fh.write(PLAYBOOK.format(scripts=scripts))
     os.chmod(playbook, 0o644)
+    return playbook
 
+
+def describe_fake_product(tmp: str, root: Root, playbook: str, scripts: str, *,
+                          deb_paths: dict[str, str], odd_names: list[bytes],
+                          merged_usr: bool = False, build_seconds: float = 0.0) -> Scenario:
+    """The expectations (what must go, what must stay) for the fake product in `root`,
+    however it was put there."""
     return Scenario(
         tmp=tmp, root=root, playbook=playbook, scripts=scripts,
         packages=["acme-agent-gui", "acme-agent"],
@@ -387,5 +401,27 @@ def make_fake_product(tmp: str, scripts: str = "run", *, merged_usr: bool = Fals
                  b"/usr/share/doc/acme-shared-config"],
         conflicts=[b"/etc/acme-shared.conf"],
         script_effects=[b"/var/lib/acme"],
-        odd_names=odd, deb_paths=debs, merged_usr=merged_usr,
-        build_seconds=time.monotonic() - t0)
+        odd_names=odd_names, deb_paths=deb_paths, merged_usr=merged_usr,
+        build_seconds=build_seconds)
+
+
+def make_fake_product(tmp: str, scripts: str = "run", *, merged_usr: bool = False) -> Scenario:
+    """Builds the world under tmp (root in tmp/root, packages in tmp/debs, playbook in
+    tmp/playbooks/acme-agent.toml) and returns its description."""
+    if scripts not in ("run", "skip"):
+        raise ValueError(f"scripts must be run or skip, not {scripts!r}")
+    t0 = time.monotonic()
+    root = make_root(os.path.join(tmp, "root"), merged_usr=merged_usr)
+    debdir = os.path.join(tmp, "debs")
+    debs = {deb.name: build_deb(deb, debdir) for deb in _debs()}
+
+    root.add_system_user("acme", home="/var/lib/acme")       # before install: postinst chowns
+    root.add_user("alice", groups=["acme"])
+    root.add_user("bob")
+    root.install_debs([debs["acme-agent"], debs["acme-agent-gui"], debs["acme-shared-config"]],
+                      expect_paths=["/var/lib/acme/state"])
+    root.enable_units("acme-agent.service", "acme-shared-sync.service")
+    odd = add_leftovers(root)
+    playbook = write_playbook(tmp, scripts)
+    return describe_fake_product(tmp, root, playbook, scripts, deb_paths=debs, odd_names=odd,
+                                 merged_usr=merged_usr, build_seconds=time.monotonic() - t0)
