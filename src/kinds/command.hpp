@@ -23,7 +23,9 @@ class CommandKind final : public Kind {
  public:
   std::string_view name() const override { return "command"; }
   std::shared_ptr<const ArtifactSpec> parse(FieldReader& fields) const override;
-  bool detection_built() const override { return false; }
+  bool detection_built() const override { return true; }
+  void detect(const Playbook& playbook, const Artifact& artifact,
+              DetectContext& context) const override;
 };
 
 }  // namespace excise

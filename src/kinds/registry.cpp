@@ -8,6 +8,7 @@
 #include "kinds/account_actions.hpp"
 #include "kinds/certificate.hpp"
 #include "kinds/command.hpp"
+#include "kinds/command_kind.hpp"
 #include "kinds/cron.hpp"
 #include "kinds/group.hpp"
 #include "kinds/kernel_module.hpp"
@@ -62,6 +63,7 @@ const Action* find_action(std::string_view name) {
       &path_quarantine_action(), &path_prune_action(),   &package_purge_action(),
       &service_disable_action(), &service_stop_action(), &service_reload_action(),
       &remove_user_action(),     &remove_group_action(), &remove_lines_action(),
+      &run_command_action(),
   };
   for (const Action* action : actions) {
     if (action->name() == name) return action;
