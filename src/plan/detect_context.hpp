@@ -21,6 +21,7 @@ namespace sys {
 class SafeRoot;
 class DpkgDatabase;
 struct AccountFiles;
+struct ProcessTable;
 }  // namespace sys
 
 struct Proposal {
@@ -49,6 +50,8 @@ class DetectContext {
   const std::vector<std::string>& homes();
   // Every package named by any playbook of this run: their files are not conflicts.
   const std::set<std::string>& named_packages();
+  // The processes running now (live roots only), read from /proc once per plan.
+  const sys::ProcessTable& processes();
 
   // Set by the planner before each detect().
   void begin_artifact(std::size_t playbook_index, std::size_t artifact_index);
@@ -80,6 +83,7 @@ class DetectContext {
   std::unique_ptr<sys::AccountFiles> accounts_;
   std::optional<std::vector<std::string>> homes_;
   std::optional<std::set<std::string>> named_packages_;
+  std::unique_ptr<sys::ProcessTable> processes_;
 };
 
 }  // namespace excise

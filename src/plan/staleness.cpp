@@ -5,6 +5,13 @@
 #include "excise/bytes.hpp"
 
 namespace excise {
+namespace {
+
+bool volatile_fact(const std::string& key) {
+  return key.rfind("process ", 0) == 0 || key.rfind("cgroup ", 0) == 0;
+}
+
+}  // namespace
 
 std::vector<std::string> stale_facts(const Plan& saved, const Plan& now) {
   std::vector<std::string> out;
@@ -24,6 +31,7 @@ std::vector<std::string> stale_facts(const Plan& saved, const Plan& now) {
     }
   }
   for (const auto& [key, value] : saved.facts) {
+    if (volatile_fact(key)) continue;
     const auto it = now.facts.find(key);
     if (it == now.facts.end()) {
       out.push_back("gone: " + shown(key) + " (was " + shown(value) + ")");
