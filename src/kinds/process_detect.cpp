@@ -111,7 +111,8 @@ void propose_terminate(const MatchedProcess& m, const ProcessSpec& spec, const S
                  {"exe_ino", p.exe_stat.ino},
                  {"uid", p.uid},
                  {"timeout_ms", std::chrono::milliseconds(spec.timeout.value).count()}};
-  context.fact(fmt::format("process {} {}", p.pid, p.start_time),
+  context.fact(fmt::format("{} {} {}", m.rule == TreeRule::exe ? "process" : "process-tree", p.pid,
+                           p.start_time),
                fmt::format("exe {}:{} {}", p.exe_stat.dev, p.exe_stat.ino, step.target));
   const std::int64_t key = (static_cast<std::int64_t>(m.depth) << 32) + p.pid;
   context.propose(std::move(step), {kTerminateRank, key, "", {}});
