@@ -81,6 +81,37 @@ bool same_bytes(const sys::ProcessInfo& process, const BannedFile& file, DetectC
   }
 }
 
+// The other spellings of a canonical path through the root's top-level directory
+// symlinks: on a merged /usr, /usr/bin/sleep is also /bin/sleep, which is what dpkg lists.
+class PathAliases {
+ public:
+  explicit PathAliases(const sys::SafeRoot& root) {
+    for (const auto& entry : root.root().entries()) {
+      const auto st = root.root().stat_at(entry.name);
+      if (!st || !st->is_symlink()) continue;
+      std::string target = root.root().link_at(entry.name);
+      if (target.empty() || target.find("..") != std::string::npos) continue;
+      if (target[0] != '/') target = "/" + target;
+      while (target.size() > 1 && target.back() == '/')
+        target.pop_back();
+      links_.emplace_back(target, "/" + entry.name);
+    }
+  }
+  std::vector<std::string> of(const std::string& path) const {
+    std::vector<std::string> out = {path};
+    for (const auto& [target, link] : links_) {
+      if (path.size() > target.size() && path.compare(0, target.size(), target) == 0 &&
+          path[target.size()] == '/') {
+        out.push_back(link + path.substr(target.size()));
+      }
+    }
+    return out;
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> links_;  // ("/usr/bin", "/bin")
+};
+
 std::vector<std::string> service_units(const Playbook& playbook) {
   std::vector<std::string> units;
   for (const auto& artifact : playbook.artifacts) {
@@ -174,8 +205,12 @@ void ProcessKind::detect(const Playbook& playbook, const Artifact& artifact,
     return same_bytes(p, f, context);
   };
   PathRules path_rules(context);
+  const PathAliases aliases(context.root());
   rules.foreign_owned = [&](const std::string& path) {
-    return !path_rules.owners(path, path).foreign.empty();
+    for (const auto& alias : aliases.of(path)) {
+      if (!path_rules.owners(alias, alias).foreign.empty()) return true;
+    }
+    return false;
   };
   rules.self_pid = ::getpid();
 

@@ -42,7 +42,8 @@ std::string exe_identity(const ProcessInfo& p, const ProcessRules& rules,
   for (const auto& file : rules.files) {
     if (file.stat.size != p.exe_stat.size || !rules.same_content) continue;
     if (!rules.same_content(p, file)) continue;
-    if (!p.exe_deleted && rules.foreign_owned && rules.foreign_owned(p.exe)) {
+    // Deleted too: a package upgrade leaves its old binary running, "(deleted)".
+    if (rules.foreign_owned && rules.foreign_owned(p.exe)) {
       notes.push_back(fmt::format(
           "{} runs {}, which has the same bytes as {} but belongs to a package no playbook "
           "names: not the product's, kept",

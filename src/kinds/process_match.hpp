@@ -9,8 +9,11 @@
 //   3. is the same inode (dev, ino) as a file that matches a glob on disk now (a hard
 //      link elsewhere, a path seen through another mount, a symlinked directory);
 //   4. has the same bytes as such a file (a copy run from /tmp, even deleted since),
-//      unless the executable sits at a path a package no playbook names owns: a vendor
-//      may ship a byte-identical copy of a system tool, and that tool stays innocent.
+//      unless the executable sits (or sat, when deleted) at a path a package no playbook
+//      names owns: a vendor may ship a byte-identical copy of a system tool, and that
+//      tool stays innocent. The kernel gives the canonical path (/usr/bin/sleep) where
+//      dpkg may list another spelling (/bin/sleep on a merged /usr): `foreign_owned`
+//      must try both.
 // Only regular files count as "a file that matches": a symlink in /opt/acme/bin pointing
 // to /usr/bin/python3 does not make every python process the product's.
 // `names`, when given, is one more condition on top (comm or argv[0]), never identity.

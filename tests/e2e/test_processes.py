@@ -137,6 +137,46 @@ class Identity(ProcessTestCase):
             self.assertEqual(p.popen.wait(5), -15, what)
 
 
+class PackagedTools(ProcessTestCase):
+    """No `names` filter here: only the package check keeps the system's sleep safe."""
+
+    def test_packaged_tool_identical_to_a_product_file_is_innocent(self):
+        # The vendor ships a byte-identical copy of coreutils' sleep. Every sleep on this
+        # machine has the same bytes, but /usr/bin/sleep is coreutils' (dpkg lists it as
+        # /bin/sleep: merged /usr). Plan only: nothing here may ever be applied.
+        shipped = copy_file("/bin/sleep", os.path.join(self.tmp, "opt/acme/bin/acmed-sleep"))
+        sleeper = self.w.start(["/bin/sleep", "1000"])
+        plan = self.w.plan()
+        self.assertNotIn(sleeper.pid, steps_by_pid(plan))
+        self.assertEqual([s for s in plan["steps"] if "/usr/bin/sleep" in s["target"]], [])
+        self.assertIn(f"pid {sleeper.pid} (/usr/bin/sleep) runs /usr/bin/sleep, which has the "
+                      f"same bytes as {shipped} but belongs to a package no playbook names: "
+                      "not the product's, kept", [n["text"] for n in plan["notes"]])
+
+
+class Ancestors(ProcessTestCase):
+    def test_excise_run_by_a_product_shell_keeps_that_shell(self):
+        # A product shell (a unique copy of dash) runs excise: it is blocked, not killed;
+        # another product process still goes.
+        shell = unique_copy("/bin/dash", os.path.join(self.tmp, "opt/acme/bin/acmesh"))
+        banned = self.w.start([self.w.acmed, "sleep"], helper=True)
+        excise = os.path.abspath(os.environ.get("EXCISE_BIN", "build/excise"))
+        script = (f'"{excise}" plan --root / --format json "{self.w.playbook}" > plan.out; '
+                  f'echo "plan $?"; "{excise}" apply --root / --state-dir "{self.w.state}" '
+                  f'--yes "{self.w.playbook}" > apply.out 2>&1; echo "apply $?"; echo alive')
+        r = subprocess.run([shell, "-c", script], cwd=self.tmp, capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(r.stdout, "plan 2\napply 1\nalive\n", r)
+        plan = json.loads(read_text(os.path.join(self.tmp, "plan.out")))
+        self.assertEqual(list(steps_by_pid(plan)), [banned.pid])
+        [blocked] = plan["blocked"]
+        self.assertTrue(blocked["target"].endswith(f" {shell}"), blocked)
+        self.assertIn("but this excise runs under it: kept", blocked["reason"])
+        self.assertIn("1 item(s) were blocked and are still present",
+                      read_text(os.path.join(self.tmp, "apply.out")))
+        self.assertEqual(banned.popen.wait(5), -15)
+
+
 class Termination(ProcessTestCase):
     world_options = {"timeout": "1s"}
 

@@ -110,6 +110,8 @@ TEST_CASE("process match: identity from the executable, never the name (S21)") {
       {107, 1, 107, "/tmp/acmed-copy", 701, "", "/", true},
       // a vendor's byte-identical copy of a packaged tool: the packaged one stays
       {108, 1, 108, "/usr/bin/acmed-alike", 702},
+      // ... and its old version, still running after the package was upgraded
+      {111, 1, 111, "/usr/bin/acmed-alike", 703, "", "/", true},
       // same size, other bytes
       {109, 1, 109, "/tmp/other", 650},
       // a deleted file elsewhere that was never the product's
@@ -132,12 +134,15 @@ TEST_CASE("process match: identity from the executable, never the name (S21)") {
         "matches exe glob /opt/acme/bin/*");
   CHECK(got.at(107).second ==
         "runs /tmp/acmed-copy (deleted), a byte-for-byte copy of /opt/acme/bin/acmed");
-  for (int innocent : {1, 101, 102, 103, 108, 109, 110, 900})
+  for (int innocent : {1, 101, 102, 103, 108, 109, 110, 111, 900})
     CHECK_MESSAGE(!got.count(innocent), innocent);
   CHECK(all_notes(m) ==
         "pid 108 (/usr/bin/acmed-alike) runs /usr/bin/acmed-alike, which has the same bytes as "
         "/opt/acme/bin/acmed but belongs to a package no playbook names: not the product's, "
-        "kept\n");
+        "kept\n"
+        "pid 111 (/usr/bin/acmed-alike (deleted)) runs /usr/bin/acmed-alike, which has the "
+        "same bytes as /opt/acme/bin/acmed but belongs to a package no playbook names: not "
+        "the product's, kept\n");
   CHECK(m.blocked.empty());
   CHECK(m.cgroups.empty());
 }
