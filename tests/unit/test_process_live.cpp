@@ -22,14 +22,23 @@ namespace {
 class Child {
  public:
   explicit Child(bool ignore_term = false) {
+    int ready[2];
+    REQUIRE(::pipe(ready) == 0);
     pid_ = ::fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
-      // doctest's crash handlers came along with fork: the default actions, please.
+      // doctest's crash handlers came along with fork: the default actions, please,
+      // before the parent may signal us.
       ::signal(SIGTERM, ignore_term ? SIG_IGN : SIG_DFL);
+      if (::write(ready[1], "r", 1) != 1) ::_exit(3);
       for (;;)
         ::pause();
     }
+    ::close(ready[1]);
+    char byte = 0;
+    const auto got = ::read(ready[0], &byte, 1);
+    ::close(ready[0]);
+    REQUIRE(got == 1);
   }
   ~Child() {
     if (pid_ > 0) {
@@ -154,9 +163,6 @@ TEST_CASE("process live: the real backend signals through the pidfd") {
     Child child(true);
     auto pidfd = Pidfd::open(child.pid());
     REQUIRE(pidfd);
-    // Wait until the child ignores SIGTERM (bit 15 of SigIgn in its status).
-    for (int i = 0; i < 2000 && !ignores_term(child.pid()); ++i)
-      std::this_thread::sleep_for(1ms);
     REQUIRE(ignores_term(child.pid()));
     const auto real = make_real_backend();
     CHECK(real->signal_process(*pidfd, SIGTERM));
