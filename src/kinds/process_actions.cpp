@@ -147,6 +147,13 @@ class KillCgroup final : public Action {
           shown(path), cgroup->ino, ino));
       return;
     }
+    if (const auto self = sys::read_process(::getpid());
+        self && (self->cgroup == path || self->cgroup.rfind(path + "/", 0) == 0)) {
+      context.notes.push_back("cgroup " + shown(path) +
+                              " holds this excise: not killed (its other processes were "
+                              "terminated one by one)");
+      return;
+    }
     if (!sys::cgroup_populated(*cgroup)) {
       context.notes.push_back("cgroup " + shown(path) + " is already empty");
       return;

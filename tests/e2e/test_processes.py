@@ -341,6 +341,20 @@ class ServiceCgroup(ProcessTestCase):
         self.assertEqual(late.popen.wait(5), -9)
         self.assertTrue(alive(outside))
 
+    def test_apply_run_inside_the_cgroup_does_not_kill_it(self):
+        self.make_world(named=True)
+        banned = self.w.start([self.w.acmed, "--cgroup", self.cgroup, "sleep"], helper=True)
+        plan_file = os.path.join(self.tmp, "plan.json")
+        self.assertEqual(self.w.plan_result("-o", plan_file).code, 2)
+        excise = os.path.abspath(os.environ.get("EXCISE_BIN", "build/excise"))
+        script = (f'echo $$ > "{self.cgroup}/cgroup.procs" && exec "{excise}" apply --root / '
+                  f'--state-dir "{self.w.state}" --yes --format json "{plan_file}"')
+        r = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn(f"cgroup {self.cgroup_path} holds this excise: not killed (its other "
+                      "processes were terminated one by one)", notes_of(json.loads(r.stdout)))
+        self.assertEqual(banned.popen.wait(5), -15)
+
     def test_service_cgroup_not_named_is_not_swept(self):
         self.make_world(named=False)
         banned = self.w.start([self.w.acmed, "--cgroup", self.cgroup, "sleep"], helper=True)
