@@ -18,6 +18,4 @@ std::shared_ptr<const ArtifactSpec> ProcessKind::parse(FieldReader& fields) cons
   return spec;
 }
 
-// ---- Detection: not built yet (Kind::detect refuses) ---------------------------------
-
 }  // namespace excise

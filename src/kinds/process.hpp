@@ -21,7 +21,9 @@ class ProcessKind final : public Kind {
  public:
   std::string_view name() const override { return "process"; }
   std::shared_ptr<const ArtifactSpec> parse(FieldReader& fields) const override;
-  bool detection_built() const override { return false; }
+  bool detection_built() const override { return true; }
+  void detect(const Playbook& playbook, const Artifact& artifact,
+              DetectContext& context) const override;
 };
 
 }  // namespace excise

@@ -19,6 +19,7 @@
 #include "kinds/path.hpp"
 #include "kinds/path_actions.hpp"
 #include "kinds/process.hpp"
+#include "kinds/process_actions.hpp"
 #include "kinds/service.hpp"
 #include "kinds/service_actions.hpp"
 #include "kinds/user.hpp"
@@ -60,10 +61,10 @@ std::span<const Kind* const> all_kinds() {
 // The actions the kinds' steps name: one line per action.
 const Action* find_action(std::string_view name) {
   static const Action* const actions[] = {
-      &path_quarantine_action(), &path_prune_action(),   &package_purge_action(),
-      &service_disable_action(), &service_stop_action(), &service_reload_action(),
-      &remove_user_action(),     &remove_group_action(), &remove_lines_action(),
-      &run_command_action(),
+      &path_quarantine_action(), &path_prune_action(),        &package_purge_action(),
+      &service_disable_action(), &service_stop_action(),      &service_reload_action(),
+      &remove_user_action(),     &remove_group_action(),      &remove_lines_action(),
+      &run_command_action(),     &process_terminate_action(), &process_kill_cgroup_action(),
   };
   for (const Action* action : actions) {
     if (action->name() == name) return action;

@@ -21,6 +21,7 @@ namespace sys {
 class SafeRoot;
 class DpkgDatabase;
 struct AccountFiles;
+struct ProcessTable;
 }  // namespace sys
 
 struct Proposal {
@@ -51,6 +52,8 @@ class DetectContext {
   const std::set<std::string>& named_packages();
   // Every user any playbook of this run removes.
   const std::set<std::string>& removed_users();
+  // The processes running now (live roots only), read from /proc once per plan.
+  const sys::ProcessTable& processes();
 
   // Set by the planner before each detect().
   void begin_artifact(std::size_t playbook_index, std::size_t artifact_index);
@@ -83,6 +86,7 @@ class DetectContext {
   std::optional<std::vector<std::string>> homes_;
   std::optional<std::set<std::string>> named_packages_;
   std::optional<std::set<std::string>> removed_users_;
+  std::unique_ptr<sys::ProcessTable> processes_;
 };
 
 }  // namespace excise

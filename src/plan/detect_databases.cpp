@@ -9,6 +9,7 @@
 #include "system/accounts.hpp"
 #include "system/dpkg_database.hpp"
 #include "system/dpkg_root.hpp"
+#include "system/process.hpp"
 #include "system/safe_root.hpp"
 
 namespace excise {
@@ -26,6 +27,12 @@ const sys::DpkgDatabase* DetectContext::dpkg() {
       dpkg_ = std::make_unique<sys::DpkgDatabase>(std::move(*db));
   }
   return dpkg_.get();
+}
+
+const sys::ProcessTable& DetectContext::processes() {
+  if (!target_.live) throw Error(Failure::input, "an offline root has no running processes");
+  if (!processes_) processes_ = std::make_unique<sys::ProcessTable>(sys::scan_processes());
+  return *processes_;
 }
 
 const sys::AccountFiles& DetectContext::accounts() {

@@ -5,6 +5,25 @@
 #include "excise/bytes.hpp"
 
 namespace excise {
+namespace {
+
+bool starts_with(const std::string& key, std::string_view prefix) {
+  return key.compare(0, prefix.size(), prefix) == 0;
+}
+
+// May be gone or changed (the step re-checks when it acts).
+bool volatile_fact(const std::string& key) {
+  return starts_with(key, "process ") || starts_with(key, "process-tree ") ||
+         starts_with(key, "cgroup ");
+}
+
+// May even be new: the tree of a matched process changes as it works (workers come and
+// go) and goes with it; a new process that the executable identifies is not like that.
+bool tree_fact(const std::string& key) {
+  return starts_with(key, "process-tree ");
+}
+
+}  // namespace
 
 std::vector<std::string> stale_facts(const Plan& saved, const Plan& now) {
   std::vector<std::string> out;
@@ -24,6 +43,7 @@ std::vector<std::string> stale_facts(const Plan& saved, const Plan& now) {
     }
   }
   for (const auto& [key, value] : saved.facts) {
+    if (volatile_fact(key)) continue;
     const auto it = now.facts.find(key);
     if (it == now.facts.end()) {
       out.push_back("gone: " + shown(key) + " (was " + shown(value) + ")");
@@ -33,6 +53,7 @@ std::vector<std::string> stale_facts(const Plan& saved, const Plan& now) {
     }
   }
   for (const auto& [key, value] : now.facts) {
+    if (tree_fact(key)) continue;
     if (!saved.facts.count(key)) out.push_back("new: " + shown(key) + " (" + shown(value) + ")");
   }
   return out;

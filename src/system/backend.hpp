@@ -13,6 +13,9 @@
 
 namespace excise::sys {
 
+class Pidfd;
+struct CgroupDir;
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -46,6 +49,12 @@ class Backend {
   virtual void set_times(const Dir& in, std::string_view name, Timespec atime, Timespec mtime) = 0;
   virtual void sync(const Dir& dir) = 0;
   virtual CommandResult run(const Command& command) = 0;
+  // pidfd_send_signal(2): the signal reaches the process the pidfd pins, never a process
+  // that took its PID since. False when that process has exited (ESRCH).
+  virtual bool signal_process(const Pidfd& process, int signal) = 0;
+  // Writes "1" to the cgroup's cgroup.kill: SIGKILL to every process in it and below,
+  // including those forked while the kill runs (Linux 5.14).
+  virtual void kill_cgroup(const CgroupDir& cgroup) = 0;
 };
 
 std::unique_ptr<Backend> make_real_backend();

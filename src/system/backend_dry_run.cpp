@@ -8,6 +8,7 @@
 #include "excise/bytes.hpp"
 #include "system/backend.hpp"
 #include "system/posix.hpp"
+#include "system/process.hpp"
 
 namespace excise::sys {
 
@@ -81,6 +82,13 @@ class DryRunBackend : public Backend {
     result.exit_code = 0;
     result.simulated = true;
     return result;
+  }
+  bool signal_process(const Pidfd& process, int signal) override {
+    say(fmt::format("would send {} to pid {}", signal_name(signal), process.pid()));
+    return true;
+  }
+  void kill_cgroup(const CgroupDir& cgroup) override {
+    say(fmt::format("would kill every process in cgroup {} (cgroup.kill)", shown(cgroup.path)));
   }
 
  private:

@@ -2,6 +2,7 @@
 // functions of this layer.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +13,7 @@
 #include "system/backend.hpp"
 #include "system/meta.hpp"
 #include "system/posix.hpp"
+#include "system/process.hpp"
 #include "system/unlink.hpp"
 
 namespace excise::sys {
@@ -125,6 +127,20 @@ class RealBackend : public Backend {
   void sync(const Dir& dir) override { fsync_dir(dir); }
 
   CommandResult run(const Command& command) override { return run_command(command); }
+
+  bool signal_process(const Pidfd& process, int signal) override {
+    if (::syscall(SYS_pidfd_send_signal, process.fd(), signal, nullptr, 0) == 0) return true;
+    if (errno == ESRCH) return false;
+    throw Error(Failure::system, fmt::format("send {} to pid {}: {}", signal_name(signal),
+                                             process.pid(), posix::error_text(errno)));
+  }
+
+  void kill_cgroup(const CgroupDir& cgroup) override {
+    const std::string path = cgroup.path + "/cgroup.kill";
+    Fd fd(::openat(cgroup.dir.get(), "cgroup.kill", O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) posix::fail("open", path, errno);
+    if (::write(fd.get(), "1", 1) != 1) posix::fail("write", path, errno);
+  }
 };
 
 }  // namespace

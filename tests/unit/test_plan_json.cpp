@@ -116,6 +116,27 @@ TEST_CASE("plan staleness: says what changed, what went, what came, and whose pl
   CHECK(stale_facts(saved, now) == std::vector<std::string>{"root: the plan was made for /mnt/image, not /"});
 }
 
+TEST_CASE("staleness: processes that exited or changed are the steps' business, new ones not") {
+  Plan saved;
+  saved.root = "/";
+  saved.facts["process 100 5000"] = "exe 1:2 pid 100 /opt/acme/bin/acmed";
+  saved.facts["process 101 5001"] = "exe 1:2 pid 101 /opt/acme/bin/acmed";
+  saved.facts["cgroup /system.slice/acme.service"] = "ino 77";
+  Plan now = saved;
+  // 100 exited (its PID may be someone else's now), 101 called exec, the cgroup went.
+  now.facts.erase("process 100 5000");
+  now.facts["process 101 5001"] = "exe 1:3 pid 101 /usr/bin/sleep";
+  now.facts.erase("cgroup /system.slice/acme.service");
+  CHECK(stale_facts(saved, now).empty());
+  // A worker forked by a matched process: it goes with its parent.
+  now.facts["process-tree 102 5002"] = "exe 1:4 pid 102 /usr/bin/sleep";
+  CHECK(stale_facts(saved, now).empty());
+  // A product process the reviewed plan does not stop.
+  now.facts["process 100 9000"] = "exe 1:2 pid 100 /opt/acme/bin/acmed";
+  CHECK(stale_facts(saved, now) ==
+        std::vector<std::string>{"new: process 100 9000 (exe 1:2 pid 100 /opt/acme/bin/acmed)"});
+}
+
 TEST_CASE("plan summary and exit code") {
   Plan plan;
   CHECK(plan_exit_code(plan) == 0);
