@@ -185,14 +185,15 @@ def _toml_str(s) -> str:
 
 # -- namespaces and tracing --------------------------------------------------------------
 
-GUARD_SCRIPT = ('set -e; mount --bind "$1" "$1"; mount -o remount,bind,ro /; '
+GUARD_SCRIPT = ('set -e; mount --rbind "$1" "$1"; mount -o remount,bind,ro /; '
                 'shift; exec "$@"')
 
 
 def guarded_argv(writable, argv: list[str]) -> list[str]:
     """argv in a private mount namespace where every file system of the host that sits
     on the root mount is read-only (a per-mount flag: remount,bind), except `writable`,
-    bind-mounted onto itself first. The host's own mounts are not affected."""
+    bind-mounted onto itself first (with the mounts below it). The host's own mounts are not
+    affected."""
     return ["unshare", "--mount", "--propagation", "private", "sh", "-c", GUARD_SCRIPT, "sh",
             os.fsdecode(writable), *map(os.fsdecode, argv)]
 
