@@ -10,7 +10,8 @@
 namespace excise {
 
 // One line per difference, for people: "changed: path /opt/acme: was ..., now ...",
-// "gone: ...", "new: ...", plus playbooks whose content changed. Empty when fresh.
+// "gone: ...", "new: ...", "now blocked: TARGET: reason" (blocked now, not when the plan
+// was made), plus playbooks whose content changed. Empty when fresh.
 std::vector<std::string> stale_facts(const Plan& saved, const Plan& now);
 
 }  // namespace excise

@@ -174,8 +174,25 @@ class SwappedAfterPlanning(SafetyTest):
         sentinels = [Sentinel.make(root.host("/acme")), Sentinel(root.host("/etc"))]
         pb = self.playbook(path_playbook("acme", ["/opt/vendor/acme"]))
         r = self.swap_then_apply(root, pb, "/opt/vendor", (0, 0), sentinels)
-        self.assertIn("path /opt/vendor/acme", r.stderr)
+        # Now it resolves to the root's /acme, a top-level directory: protected.
+        self.assertIn("now blocked: /opt/vendor/acme: resolves to /acme, a protected path", r.stderr)
         self.assertTrue(root.exists("/opt/vendor.moved/acme/bin/agent"))
+
+    def test_unsafe_link_planted_after_planning(self):
+        # The plan matched nothing under ~/.config; alice then plants ~/.config -> /etc.
+        # Applying the old plan would report success with banned content now blocked.
+        root = self.make_root()
+        alice = self.owner(root, "alice")
+        root.put_file("/opt/acme/bin/agent", "banned\n", 0o755)
+        sentinels = [Sentinel.make(root.host("/etc/acme")), Sentinel(root.host("/usr"))]
+        pb = self.playbook(path_playbook("acme", ["/opt/acme", "~/.config/acme/*"]))
+        plan_file = os.path.join(self.tmp, "plan.json")
+        self.excise("plan", "--root", root.path, "-o", plan_file, pb, expect=2)
+        plant_link(root, "/home/alice/.config", "/etc", alice)
+        r = self.excise("apply", "--yes", "--root", root.path, plan_file, expect=1)
+        self.assertIn("now blocked: /home/alice/.config: unsafe path", r.stderr)
+        self.assertTrue(root.exists("/opt/acme/bin/agent"))
+        self.assert_safe(root, *sentinels)
 
 
 class PlantedBeforeRollback(SafetyTest):
