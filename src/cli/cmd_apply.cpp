@@ -84,6 +84,30 @@ int run_apply(const GlobalOptions& global, const ApplyOptions& options) {
   const sys::SafeRoot root = open_root(global);
   const Target target = probe_target(root);
 
+  // Inputs first, before the lock: a playbook or plan file that is refused must leave
+  // everything as it was, excise's own lock file and interrupted runs included (SAFETY S6:
+  // rejected at load, zero destructive system calls).
+  std::vector<Playbook> playbooks;
+  std::optional<Plan> saved;
+  std::string saved_file;
+  if (looks_like_plan_file(options.inputs)) {
+    saved_file = options.inputs[0];
+    nlohmann::json document;
+    try {
+      document = nlohmann::json::parse(read_host_file(saved_file));
+    } catch (const nlohmann::json::parse_error& e) {
+      throw Error(Failure::input,
+                  "plan file " + shown(saved_file) + " is not valid JSON: " + e.what());
+    }
+    saved = plan_from_json(document, saved_file);
+    std::vector<std::string> paths;
+    for (const auto& p : saved->playbooks)
+      paths.push_back(p.path);
+    playbooks = load_requested_playbooks(global, paths);
+  } else {
+    playbooks = load_requested_playbooks(global, options.inputs);
+  }
+
   // A run killed halfway is closed first (under the lock, so it is not a live one).
   std::optional<StateDir> state;
   std::optional<RunLock> lock;
@@ -96,25 +120,11 @@ int run_apply(const GlobalOptions& global, const ApplyOptions& options) {
     }
   }
 
-  std::vector<Playbook> playbooks;
   Plan plan;
-  if (looks_like_plan_file(options.inputs)) {
-    const std::string& file = options.inputs[0];
-    nlohmann::json document;
-    try {
-      document = nlohmann::json::parse(read_host_file(file));
-    } catch (const nlohmann::json::parse_error& e) {
-      throw Error(Failure::input, "plan file " + shown(file) + " is not valid JSON: " + e.what());
-    }
-    const Plan saved = plan_from_json(document, file);
-    std::vector<std::string> paths;
-    for (const auto& p : saved.playbooks)
-      paths.push_back(p.path);
-    playbooks = load_requested_playbooks(global, paths);
-    refuse_if_stale(saved, plan_now(playbooks, root), "the plan in " + shown(file));
-    plan = saved;
+  if (saved) {
+    refuse_if_stale(*saved, plan_now(playbooks, root), "the plan in " + shown(saved_file));
+    plan = *saved;
   } else {
-    playbooks = load_requested_playbooks(global, options.inputs);
     plan = plan_now(playbooks, root);
   }
 
