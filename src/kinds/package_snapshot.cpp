@@ -1,6 +1,7 @@
 #include "kinds/package_snapshot.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -142,7 +143,10 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
   if (!undo.contains("manifest")) return;  // the package was not there to begin with
   sys::Backend& backend = context.backend;
   const Dir admin = admin_dir(context);
-  const sys::DpkgLock lock(admin);
+  // A dry run writes nothing, not even dpkg's lock files (taking the lock creates them
+  // when missing): SAFETY S25. There is nothing to protect from dpkg when nothing is written.
+  std::optional<sys::DpkgLock> lock;
+  if (backend.writes()) lock.emplace(admin);
   const std::string stanza = decode_bytes(undo.at("stanza").get<std::string>());
 
   const json manifest = json::parse(context.run.get_blob(undo.at("manifest")));
