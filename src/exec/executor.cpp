@@ -48,7 +48,18 @@ StepResult run_step(const Step& step, std::size_t seq, ExecContext& context, Jou
     ExecContext& c;
     ~DropHeld() { c.held.reset(); }
   } drop_held{context};
-  json undo = action.prepare(step, context);
+  json undo;
+  try {
+    undo = action.prepare(step, context);
+  } catch (const Error& e) {
+    // Nothing was changed yet: prepare only looks, takes locks (a held shadow lock times
+    // out here: SAFETY S19) and keeps copies. The step fails before it begins, so it has
+    // no record to undo; the run ends "failed", not looking like a killed one.
+    result.status = "failed";
+    result.message = e.what();
+    result.notes = context.notes;
+    return result;
+  }
   journal.append({{"type", "begin"}, {"seq", seq}, {"step", step_to_json(step)}, {"undo", undo}});
   fail_point("step.before-act");
   try {
