@@ -28,6 +28,15 @@ ROOT_SYNONYMS = [
     ("/../", "'.' and '..' components are not allowed"),
     ("/opt/rootlink/", "empty path component ('//' or a trailing '/')"),
     ("/opt/rootlink/..", "'.' and '..' components are not allowed"),
+    # Top-level directories and homes, spelled every way.
+    ("/**", "could match the protected path / (the root directory)"),
+    ("/**/*", "could match the protected path /root (a home directory)"),
+    ("/etc", "could match the protected path /etc (a top-level directory)"),
+    ("/e*", "could match the protected path /* (a top-level directory)"),
+    ("/?sr", "could match the protected path /* (a top-level directory)"),
+    ("/[a-z]*", "could match the protected path /* (a top-level directory)"),
+    ("~", "could match the protected path ~ (a home directory)"),
+    ("/home/*", "could match the protected path /home/* (a home directory)"),
 ]
 
 # Every command that reads playbooks.
