@@ -59,8 +59,7 @@ class HardLinks(SafetyTest):
                 self.assertEqual(after[3], 2 if mode == "rename" else 1)
                 # Whatever holds the name now is root's alone: quarantines are 0700 root.
                 runs = os.path.join(state[1], "runs") if state else root.host("/var/lib/excise/runs")
-                qdirs = [d for d, _, _ in os.walk(runs) if d.endswith(b"/q" if isinstance(d, bytes)
-                                                                      else "/q")]
+                qdirs = [d for d, _, _ in os.walk(os.fsdecode(runs)) if d.endswith("/q")]
                 self.assertTrue(qdirs)
                 for d in qdirs:
                     st = os.lstat(d)
