@@ -11,7 +11,9 @@ namespace excise {
 bool is_valid_utf8(std::string_view bytes);
 
 // For people: printable text stays as is; backslash, control bytes and bytes that are
-// not UTF-8 become C escapes (\\, \n, \t, \xNN). The result is unambiguous.
+// not UTF-8 become C escapes (\\, \n, \t, \xNN), and so do valid UTF-8 characters that
+// a terminal acts on or that reorder a line (C1 controls, bidi controls, line
+// separators: \u009b, \u202e). The result is unambiguous.
 std::string shown(std::string_view bytes);
 
 // For JSON: valid UTF-8 passes through, except '%'; every byte that is not part of a

@@ -49,6 +49,34 @@ void append_hex_escape(std::string& out, char prefix_a, char prefix_b, unsigned 
   out += kHex[c & 0xF];
 }
 
+// The code point of the valid UTF-8 sequence of `len` bytes at s[i].
+std::uint32_t code_point(std::string_view s, std::size_t i, std::size_t len) {
+  static constexpr unsigned char kLead[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+  std::uint32_t cp = static_cast<unsigned char>(s[i]) & kLead[len];
+  for (std::size_t k = 1; k < len; ++k)
+    cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  return cp;
+}
+
+// Valid UTF-8 that a terminal would act on or that changes how a line reads: the C1
+// controls (U+009B is CSI, an escape sequence on its own), line and paragraph
+// separators, and the bidirectional controls ("Trojan Source": U+202E shows
+// "acme-\u202etxt.exe" as "acme-exe.txt"). A hostile file name must not do that to
+// the person reading a plan (SAFETY S10).
+bool hidden_meaning(std::uint32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || cp == 0x200E || cp == 0x200F ||
+         cp == 0x2028 || cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
+
+// "\\u202e": four hex digits (every code point hidden_meaning names fits).
+std::string fmt_u(std::uint32_t cp) {
+  std::string out = "\\u";
+  for (int shift = 12; shift >= 0; shift -= 4)
+    out += kHex[(cp >> shift) & 0xF];
+  return out;
+}
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -88,7 +116,11 @@ std::string shown(std::string_view bytes) {
       out += static_cast<char>(c);
       ++i;
     } else if (const std::size_t len = utf8_sequence_length(bytes, i); len > 0) {
-      out.append(bytes.substr(i, len));
+      if (const std::uint32_t cp = code_point(bytes, i, len); hidden_meaning(cp)) {
+        out += fmt_u(cp);
+      } else {
+        out.append(bytes.substr(i, len));
+      }
       i += len;
     } else {
       append_hex_escape(out, '\\', 'x', c);

@@ -44,10 +44,13 @@ StepResult run_step(const Step& step, std::size_t seq, ExecContext& context, Jou
   try {
     undo = action.prepare(step, context);
   } catch (const Error& e) {
-    // Nothing was journaled for this step and it changed nothing: the run ends "failed"
-    // here, with the reason in its "end" record.
+    // Nothing was changed yet: prepare only looks, takes locks (a held shadow lock times
+    // out here: SAFETY S19) and keeps copies. The step fails before it begins, so it has
+    // no record to undo; the run ends "failed" with the reason in its "end" record, not
+    // looking like a killed one.
     result.status = "failed";
-    result.message = std::string("could not prepare it: ") + e.what();
+    result.message = e.what();
+    result.notes = context.notes;
     return result;
   }
   journal.append({{"type", "begin"}, {"seq", seq}, {"step", step_to_json(step)}, {"undo", undo}});

@@ -1,6 +1,7 @@
 #include "kinds/package_snapshot.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -151,7 +152,28 @@ json take_package_snapshot(const PackageRef& ref, ExecContext& context) {
                      {"meta", meta_to_json(meta)}});
   }
   context.backend.sync(keep);
-  const json manifest = {{"dirs", dirs}, {"files", files}};
+  // The directories holding the package's topmost directories ("/" for /opt): dpkg
+  // removes a directory of the package once it is empty (/opt, when the package shipped
+  // ./opt/), which changes its parent's times, and rollback recreating it changes them
+  // again. Kept here so rollback puts them back too.
+  json topmost_parents = json::array();
+  {
+    std::set<std::string> listed_dirs, seen;
+    for (const auto& d : dirs)
+      listed_dirs.insert(decode_bytes(d.at("path").get<std::string>()));
+    for (const auto& dir : listed_dirs) {
+      const std::string up = dir.substr(0, std::max<std::size_t>(dir.rfind('/'), 1));
+      if (listed_dirs.count(up) || !seen.insert(up).second) continue;
+      if (up == "/") {
+        topmost_parents.push_back(
+            {{"path", "/"}, {"meta", meta_to_json(context.root.root().meta_at("."))}});
+      } else if (const auto r = context.root.resolve(up); r && r->stat && r->stat->is_dir()) {
+        topmost_parents.push_back(
+            {{"path", encode_bytes(up)}, {"meta", meta_to_json(r->parent.meta_at(r->name))}});
+      }
+    }
+  }
+  const json manifest = {{"dirs", dirs}, {"files", files}, {"parents", topmost_parents}};
   undo["manifest"] = context.run.put_blob(context.backend, manifest.dump());
   return undo;
 }
@@ -160,7 +182,10 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
   if (!undo.contains("manifest")) return;  // the package was not there to begin with
   sys::Backend& backend = context.backend;
   const Dir admin = admin_dir(context);
-  const sys::DpkgLock lock(admin);
+  // A dry run writes nothing, not even dpkg's lock files (taking the lock creates them
+  // when missing): SAFETY S25. There is nothing to protect from dpkg when nothing is written.
+  std::optional<sys::DpkgLock> lock;
+  if (backend.writes()) lock.emplace(admin);
   const std::string stanza = decode_bytes(undo.at("stanza").get<std::string>());
 
   const json manifest = json::parse(context.run.get_blob(undo.at("manifest")));
@@ -250,6 +275,16 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
         resolved && resolved->stat && resolved->stat->is_dir()) {
       const sys::FileMeta meta = meta_from_json(it->second);
       backend.set_times(resolved->parent, resolved->name, meta.atime, meta.mtime);
+    }
+  }
+  // Then the directories above them (journals from before "parents" existed lack it).
+  for (const auto& p : manifest.value("parents", json::array())) {
+    const std::string path = decode_bytes(p.at("path").get<std::string>());
+    const sys::FileMeta meta = meta_from_json(p.at("meta"));
+    if (path == "/") {
+      backend.set_times(context.root.root(), ".", meta.atime, meta.mtime);
+    } else if (const auto r = context.root.resolve(path); r && r->stat && r->stat->is_dir()) {
+      backend.set_times(r->parent, r->name, meta.atime, meta.mtime);
     }
   }
   for (const auto& a : undo.at("admin_dirs")) {

@@ -42,6 +42,12 @@ class PathDetector {
                      glob_.loc);
       return;
     }
+    if (const std::string what = rules_.relocated_protected(real); !what.empty()) {
+      context_.block(
+          m.path, "resolves to " + shown(real) + ", " + what + " (a protected path): never removed",
+          glob_.loc);
+      return;
+    }
     const auto owners = rules_.owners(m.path, real);
     if (!owners.foreign.empty()) {
       if (st.is_dir()) {

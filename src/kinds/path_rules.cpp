@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "excise/bytes.hpp"
+#include "excise/error.hpp"
 #include "kinds/glob_expand.hpp"
 #include "plan/detect_context.hpp"
 #include "plan/ordering.hpp"
@@ -57,6 +58,59 @@ bool PathRules::is_protected(const std::string& path) const {
   return is_protected_path(path, homes_);
 }
 
+std::string PathRules::relocated_protected(const std::string& real) const {
+  if (!relocated_) {
+    // Every literal protected path and every protected home, resolved in the root as
+    // excise resolves everything (links followed inside the root, the final one too for
+    // a directory). Where that is not where the name says, remember where it is. (The
+    // list is closed under parents, so the parents of a path that is where it says are
+    // protected by the list itself; a relocated one needs the "holds" check below.)
+    relocated_.emplace();
+    const sys::SafeRoot& root = context_.root();
+    std::vector<std::string> names;
+    // "/*" protects every top-level directory: those that are links (/etc ->
+    // /private/etc, /bin -> usr/bin) are protected where they lead.
+    try {
+      for (const auto& entry : root.root().entries()) {
+        const bool link = entry.type == sys::FileType::symlink ||
+                          (entry.type == sys::FileType::unknown &&
+                           root.root().stat_at(entry.name).value_or(sys::Stat{}).is_symlink());
+        if (link) names.push_back("/" + entry.name);
+      }
+    } catch (const Error&) {
+    }
+    for (const auto& entry : protected_entries()) {
+      const std::string_view p = entry.pattern;
+      if (!entry.home && p != "/" && p.find_first_of("*?[~") == std::string_view::npos)
+        names.emplace_back(p);
+    }
+    names.insert(names.end(), homes_.begin(), homes_.end());
+    for (const auto& name : names) {
+      try {
+        const auto resolved = root.resolve(name);
+        if (!resolved || !resolved->stat) continue;
+        std::string where = resolved->real_path;
+        if (resolved->stat->is_symlink()) {
+          const auto dir = root.open_dir(name);
+          if (!dir) continue;  // a link to a file: the file is what the list protects
+          where = dir->path();
+        }
+        if (where != name) relocated_->emplace_back(where, name);
+      } catch (const Error&) {
+        // An unsafe or looping link on the way: nothing of the root's own lives there.
+      }
+    }
+  }
+  for (const auto& [where, name] : *relocated_) {
+    if (real == where) return "the root's " + shown(name);
+    if (where.size() > real.size() && where.compare(0, real.size(), real) == 0 &&
+        (real == "/" || where[real.size()] == '/')) {
+      return "a directory holding the root's " + shown(name);
+    }
+  }
+  return {};
+}
+
 Owners PathRules::owners(const std::string& path, const std::string& real) const {
   Owners out;
   const sys::DpkgDatabase* db = context_.dpkg();
@@ -90,7 +144,8 @@ void propose_prune(const Located<std::string>& dir, DetectContext& context) {
   const auto resolved = context.root().resolve(dir.value);
   if (!resolved || !resolved->stat || !resolved->stat->is_dir()) return;
   PathRules rules(context);
-  if (rules.is_protected(dir.value)) {
+  if (rules.is_protected(dir.value) || rules.is_protected(resolved->real_path) ||
+      !rules.relocated_protected(resolved->real_path).empty()) {
     context.block(dir.value, "a protected path: never removed", dir.loc);
     return;
   }

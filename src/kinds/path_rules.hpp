@@ -2,7 +2,9 @@
 // protected paths are never removed, and a path that another package owns is kept.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "excise/playbook.hpp"
@@ -23,6 +25,12 @@ class PathRules {
   // Protected (playbook/protected_paths.hpp), with the homes of the accounts this run
   // removes left out: a vendor's service account may live in /opt/acme.
   bool is_protected(const std::string& path) const;
+  // The protected objects of this root where they really are: in an image whose /etc is
+  // a link to /private/etc, the root's /etc/passwd is /private/etc/passwd, which no
+  // entry of the protected list names. For `real` (an in-root path with its links
+  // followed) that is such an object, or holds one, says which ("the root's /etc/passwd",
+  // "a directory holding the root's /etc"); "" otherwise (SAFETY S11).
+  std::string relocated_protected(const std::string& real) const;
   // Owners by the dpkg database, of the path as written, as resolved, and under the
   // names the root's top-level links give it (see dpkg_names).
   Owners owners(const std::string& path, const std::string& real) const;
@@ -41,6 +49,9 @@ class PathRules {
   std::vector<std::string> homes_;
   // (directory a top-level link of the root leads to, that link): ("/usr/lib", "/lib").
   std::vector<std::pair<std::string, std::string>> aliases_;
+  // (real in-root path, protected path as listed) for protected paths reached through a
+  // link, computed on first use.
+  mutable std::optional<std::vector<std::pair<std::string, std::string>>> relocated_;
 };
 
 // The fact a plan keeps for a path: identity, and size and mtime for non-directories.

@@ -1,6 +1,7 @@
 #include "plan/staleness.hpp"
 
 #include <map>
+#include <set>
 
 #include "excise/bytes.hpp"
 
@@ -42,10 +43,22 @@ std::vector<std::string> stale_facts(const Plan& saved, const Plan& now) {
                     ") changed since the plan was made");
     }
   }
+  // Something the playbooks name that cannot be removed safely now (an unsafe link
+  // planted since, a mount inside a tree) is a difference too: applying the old plan
+  // would report success while banned content the fresh plan blocks stays (SAFETY S2, S5).
+  std::map<std::string, std::string> now_blocked;
+  for (const auto& b : now.blocked)
+    now_blocked.emplace(b.target, b.reason);
+  std::set<std::string> reported;
   for (const auto& [key, value] : saved.facts) {
     if (volatile_fact(key)) continue;
     const auto it = now.facts.find(key);
-    if (it == now.facts.end()) {
+    const auto blocked =
+        key.rfind("path ", 0) == 0 ? now_blocked.find(key.substr(5)) : now_blocked.end();
+    if (it == now.facts.end() && blocked != now_blocked.end()) {
+      out.push_back("now blocked: " + shown(blocked->first) + ": " + blocked->second);
+      reported.insert(blocked->first);
+    } else if (it == now.facts.end()) {
       out.push_back("gone: " + shown(key) + " (was " + shown(value) + ")");
     } else if (it->second != value) {
       out.push_back("changed: " + shown(key) + ": was " + shown(value) + ", now " +
@@ -55,6 +68,13 @@ std::vector<std::string> stale_facts(const Plan& saved, const Plan& now) {
   for (const auto& [key, value] : now.facts) {
     if (tree_fact(key)) continue;
     if (!saved.facts.count(key)) out.push_back("new: " + shown(key) + " (" + shown(value) + ")");
+  }
+  std::set<std::string> saved_blocked;
+  for (const auto& b : saved.blocked)
+    saved_blocked.insert(b.target);
+  for (const auto& [target, reason] : now_blocked) {
+    if (!saved_blocked.count(target) && !reported.count(target))
+      out.push_back("now blocked: " + shown(target) + ": " + reason);
   }
   return out;
 }

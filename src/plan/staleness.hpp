@@ -10,7 +10,8 @@
 namespace excise {
 
 // One line per difference, for people: "changed: path /opt/acme: was ..., now ...",
-// "gone: ...", "new: ...", plus playbooks whose content changed. Empty when fresh.
+// "gone: ...", "new: ...", "now blocked: TARGET: reason" (blocked now, not when the plan
+// was made), plus playbooks whose content changed. Empty when fresh.
 //
 // Processes and their cgroups ("process PID START", "process-tree PID START", "cgroup
 // PATH") come and go by themselves: one that has exited or changed since the plan is not a

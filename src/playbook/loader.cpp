@@ -32,7 +32,7 @@ std::optional<std::string> read_playbook_file(const std::string& path, Diagnosti
     return std::nullopt;
   }
   if (auto problem = trust_problem(fd.get(), path); !problem.empty()) {
-    diags.error({path}, "refused: " + problem + "; a playbook must be writable only by root");
+    diags.error({path}, "refused: " + problem);
     return std::nullopt;
   }
   std::string text;

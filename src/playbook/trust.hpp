@@ -10,7 +10,9 @@
 
 namespace excise {
 
-// What makes the open file `fd` (opened from `path`) untrusted, or "" when it is trusted.
+// What makes the open file `fd` (opened from `path`) untrusted, with the rule and the
+// command that fixes it ("the file is writable by group or others (mode 0664); a playbook
+// must be writable only by root; to fix: chmod go-w /x/p.toml"), or "" when it is trusted.
 // Directories are checked along the file's real path (/proc/self/fd), so a symlink on
 // the way is judged by where it leads, at the moment the file was opened.
 std::string trust_problem(int fd, const std::string& path);

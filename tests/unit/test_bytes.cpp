@@ -23,6 +23,30 @@ TEST_CASE("bytes: shown escapes what a terminal would hide") {
     CHECK(shown(c.in) == c.out);
 }
 
+TEST_CASE(
+    "safety: bytes: shown escapes valid UTF-8 that acts on a terminal or reorders text (S10)") {
+  struct Case {
+    std::string in, out;
+  };
+  const Case cases[] = {
+      {"\xc2\x9b"
+       "31mred",
+       "\\u009b31mred"},                                    // C1 CSI
+      {"\xc2\x85", "\\u0085"},                              // NEL
+      {"acme-\xe2\x80\xaetxt.exe", "acme-\\u202etxt.exe"},  // right-to-left override
+      {"\xe2\x81\xa6x\xe2\x81\xa9", "\\u2066x\\u2069"},     // isolates
+      {"a\xe2\x80\xa8"
+       "b",
+       "a\\u2028b"},            // line separator
+      {"\xd8\x9c", "\\u061c"},  // Arabic letter mark
+      {"\xc2\xa0nbsp \xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x8d",
+       "\xc2\xa0nbsp \xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x8d"},
+      {"\\u202e", "\\\\u202e"},  // the text of an escape is not the escape
+  };
+  for (const auto& c : cases)
+    CHECK(shown(c.in) == c.out);
+}
+
 TEST_CASE("bytes: encode_bytes round-trips every byte value") {
   std::string all;
   for (int i = 0; i < 256; ++i)

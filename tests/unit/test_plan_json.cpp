@@ -35,8 +35,10 @@ Plan sample_plan() {
   purge.irreversible_why = "for the test";
   purge.origin = {"acme-agent", "package#1", {"/p/acme.toml", 4, 1}};
   plan.steps.push_back(purge);
-  plan.conflicts.push_back({"/etc/acme-shared.conf", "owned by package x", {"acme-agent", "path#1", {}}});
-  plan.blocked.push_back({"/home/alice/.config", "unsafe path", {"acme-agent", "path#2", {"f", 1, 1}}});
+  plan.conflicts.push_back(
+      {"/etc/acme-shared.conf", "owned by package x", {"acme-agent", "path#1", {}}});
+  plan.blocked.push_back(
+      {"/home/alice/.config", "unsafe path", {"acme-agent", "path#2", {"f", 1, 1}}});
   plan.notes.push_back({"services are not stopped", {"acme-agent", "service#1", {"f", 2, 1}}});
   plan.facts = {{"path /opt/acme", "dir 1:2 0755 0:0"}, {std::string("path /x\xfe", 8), "file"}};
   return plan;
@@ -81,8 +83,10 @@ TEST_CASE("plan json: bad plan files are refused with the key that is wrong") {
        "plan file p.json: steps[0]: unknown phase 'later'"},
       {[](json& d) { d["steps"][1]["reversible"] = "no"; },
        "plan file p.json: steps[1]: key 'reversible' must be true or false"},
-      {[](json& d) { d["facts"]["path /x"] = 3; }, "plan file p.json: fact 'path /x' must be a string"},
-      {[](json& d) { d["steps"][0]["target"] = "/bad%zz"; }, "malformed byte escape in \"/bad%zz\""},
+      {[](json& d) { d["facts"]["path /x"] = 3; },
+       "plan file p.json: fact 'path /x' must be a string"},
+      {[](json& d) { d["steps"][0]["target"] = "/bad%zz"; },
+       "malformed byte escape in \"/bad%zz\""},
   };
   for (const auto& c : cases) {
     json document = plan_to_json(sample_plan());
@@ -105,15 +109,35 @@ TEST_CASE("plan staleness: says what changed, what went, what came, and whose pl
   now.facts.erase(std::string("path /x\xfe", 8));
   now.facts["user acme"] = "lines 0123";
   now.playbooks[0].sha256 = "def456";
-  CHECK(stale_facts(saved, now) == std::vector<std::string>{
-                                       "playbook acme-agent (/p/acme.toml) changed since the plan was made",
-                                       "changed: path /opt/acme: was dir 1:2 0755 0:0, now dir 1:9 0755 0:0",
-                                       "gone: path /x\\xfe (was file)",
-                                       "new: user acme (lines 0123)",
-                                   });
+  CHECK(stale_facts(saved, now) ==
+        std::vector<std::string>{
+            "playbook acme-agent (/p/acme.toml) changed since the plan was made",
+            "changed: path /opt/acme: was dir 1:2 0755 0:0, now dir 1:9 0755 0:0",
+            "gone: path /x\\xfe (was file)",
+            "new: user acme (lines 0123)",
+        });
   now = saved;
   now.root = "/";
-  CHECK(stale_facts(saved, now) == std::vector<std::string>{"root: the plan was made for /mnt/image, not /"});
+  CHECK(stale_facts(saved, now) ==
+        std::vector<std::string>{"root: the plan was made for /mnt/image, not /"});
+}
+
+TEST_CASE("safety: plan staleness: something blocked now that was not is a difference (S2, S5)") {
+  const Plan saved = sample_plan();
+  Plan now = saved;
+  // A mount appeared in a planned tree: its fact is gone and it is blocked instead.
+  now.facts.erase("path /opt/acme");
+  now.blocked.push_back({"/opt/acme", "contains a mount point (/opt/acme/cache)", {}});
+  // An unsafe link appeared where the plan matched nothing.
+  now.blocked.push_back({"/home/bob/.config", "unsafe path: not followed", {}});
+  CHECK(stale_facts(saved, now) ==
+        std::vector<std::string>{
+            "now blocked: /opt/acme: contains a mount point (/opt/acme/cache)",
+            "now blocked: /home/bob/.config: unsafe path: not followed",
+        });
+  // Blocked when planned and still blocked: the plan said so already.
+  Plan both = now;
+  CHECK(stale_facts(now, both).empty());
 }
 
 TEST_CASE("staleness: processes that exited or changed are the steps' business, new ones not") {

@@ -305,15 +305,20 @@ TEST_CASE("playbook: a file writable by others is refused (SAFETY.md S23)") {
       {0644, 0700, ""},
       {0600, 0755, ""},
       {0664, 0700,
-       file + ": refused: the file is writable by group or others (mode 0664); a playbook must "
-              "be writable only by root\n"},
+       file +
+           ": refused: the file is writable by group or others (mode 0664); a playbook must "
+           "be writable only by root; to fix: chmod go-w " +
+           file + "\n"},
       {0646, 0700,
-       file + ": refused: the file is writable by group or others (mode 0646); a playbook must "
-              "be writable only by root\n"},
+       file +
+           ": refused: the file is writable by group or others (mode 0646); a playbook must "
+           "be writable only by root; to fix: chmod go-w " +
+           file + "\n"},
       {0644, 0777,
        file + ": refused: directory " + dir +
            " is writable by group or others (mode 0777); a playbook must be writable only by "
-           "root\n"},
+           "root; to fix: chmod go-w " +
+           dir + ", or keep playbooks in a directory only root can write\n"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.file_mode);
@@ -332,7 +337,8 @@ TEST_CASE("playbook: a file writable by others is refused (SAFETY.md S23)") {
     CHECK(load_playbooks({{file, Origin::given}}, diags).empty());
     CHECK(diags.str() == file +
                              ": refused: the file is owned by uid 1234, not root; a playbook "
-                             "must be writable only by root\n");
+                             "must be writable only by root; to fix: chown root " +
+                             file + "\n");
   }
   std::filesystem::remove_all(dir);
 }
