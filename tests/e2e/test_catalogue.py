@@ -8,8 +8,20 @@ product (another Kaspersky or Tencent one, itself banned but not asked for) plus
 the site that a careless glob would catch. Then `excise plan --root R <product-id>` must
 name the product's targets and nothing of the decoys, `apply --yes` must remove exactly
 those (checked against a full manifest of the root), and a second plan must find nothing.
+Processes are looked for on live systems only, so on those roots every [[process]] table
+of the product must leave its note ("not looked for on an offline root").
+
+The [[process]] tables meet real processes in LiveProcesses: in a private mount namespace
+of this test, tmpfs mounts over /opt and /var/opt (the host's own stay untouched and
+unseen) get a unique copy of excise_test_proc at each product's real executable path,
+plus decoys, and `excise plan --root /` with the whole catalogue must give each process
+to its own product and none to the decoys; KESL's is then really terminated by applying
+a saved plan checked beforehand to touch nothing but the tmpfs and that process.
 """
+import json
 import os
+import re
+import shutil
 import stat
 import sys
 import tomllib
@@ -18,7 +30,9 @@ from dataclasses import dataclass, field
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from excise_e2e import *  # noqa: E402,F401,F403
-from excise_e2e import views  # noqa: E402
+from excise_e2e import sandbox, views  # noqa: E402
+from excise_e2e.procs import (ProcWorld, alive, copy_file, helper_binary,  # noqa: E402
+                              steps_by_pid, unique_copy)
 
 REPO = os.environ.get("EXCISE_SOURCE_DIR") or \
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -26,13 +40,38 @@ CATALOGUE = os.path.join(REPO, "playbooks")
 CATALOGUE_ARG = "--catalogue=" + CATALOGUE
 
 # The kinds this build can detect; a playbook with any other kind cannot be planned.
-BUILT_KINDS = {"service", "package", "path", "user", "group"}
-KNOWN_KINDS = BUILT_KINDS | {"process", "kernel_module", "line", "cron", "certificate",
-                             "command"}
+BUILT_KINDS = {"service", "package", "path", "user", "group", "process", "line", "cron",
+               "command"}
+KNOWN_KINDS = BUILT_KINDS | {"kernel_module", "certificate"}
+OFFLINE_PROCESS_NOTE = "processes are not looked for on an offline root: nothing of it runs here"
+# Directories of the system's own programs: an exe glob there would take the system's
+# tools (python3, sh...) for the product's.
+SYSTEM_PROGRAM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr/bin",
+                       "/usr/sbin", "/usr/lib", "/usr/lib32", "/usr/lib64", "/usr/libexec",
+                       "/usr/local/bin", "/usr/local/sbin", "/usr/local/lib", "/usr/games")
 
 
 def catalogue_files() -> list[str]:
     return sorted(n for n in os.listdir(CATALOGUE) if n.endswith(".toml"))
+
+
+def load_playbook(name: str) -> dict:
+    with open(os.path.join(CATALOGUE, name), "rb") as f:
+        return tomllib.load(f)
+
+
+def literal_prefix(glob: str) -> str:
+    """The components of a path glob before its first wildcard, as a path."""
+    out = []
+    for part in glob.strip("/").split("/"):
+        if part == "**" or re.search(r"[*?\[]", part):
+            break
+        out.append(part)
+    return "/" + "/".join(out)
+
+
+def under(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip("/") + "/")
 
 
 @dataclass
@@ -101,6 +140,47 @@ class ShippedCatalogue(unittest.TestCase):
                                      "kinds this build cannot detect go in TODO comments")
         self.assertEqual(stat.S_IMODE(os.stat(CATALOGUE).st_mode) & 0o022, 0)
 
+    def test_process_tables_name_the_products_own_binaries(self):
+        """Every exe glob lies inside a directory the same playbook removes as the
+        product's own (a literal [[path]] glob), never among the system's programs."""
+        for name in catalogue_files():
+            doc = load_playbook(name)
+            own = [g for t in doc.get("path", []) for g in t["globs"]
+                   if literal_prefix(g) == g and not g.startswith("~")]
+            for table in doc.get("process", []):
+                self.assertTrue(table.get("id"), f"{name}: a [[process]] without id")
+                for glob in table["exe"]:
+                    with self.subTest(playbook=name, exe=glob):
+                        prefix = literal_prefix(glob)
+                        self.assertFalse(any(under(prefix, d) for d in SYSTEM_PROGRAM_DIRS),
+                                         "an exe glob among the system's programs")
+                        self.assertTrue(any(under(prefix, d) for d in own),
+                                        f"not inside a directory the playbook removes: {own}")
+                        # A product's tree, at least two levels down (/opt/QQ...).
+                        self.assertGreaterEqual(prefix.count("/"), 2)
+
+    def test_command_tables_follow_the_rules(self):
+        """Vendor commands only, run from the product's own files, guarded by if_exists,
+        with a timeout, and marked as irreversible unless they have an undo."""
+        for name in catalogue_files():
+            doc = load_playbook(name)
+            with open(os.path.join(CATALOGUE, name), encoding="utf-8") as f:
+                text = f.read()
+            own = [g for t in doc.get("path", []) for g in t["globs"]
+                   if literal_prefix(g) == g and not g.startswith("~")]
+            for table in doc.get("command", []):
+                with self.subTest(playbook=name, command=table.get("id")):
+                    self.assertIn("if_exists", table)
+                    self.assertIn("timeout", table)
+                    self.assertTrue(any(under(table["run"][0], d) for d in own),
+                                    "the program is not one of the product's files")
+                    if not table.get("undo"):
+                        # The comment block right above the table says so.
+                        at = text.index(f'id = "{table["id"]}"')
+                        header = text.rindex("[[command]]", 0, at)
+                        comment = text[text.rindex("\n\n", 0, header):header]
+                        self.assertIn("cannot be undone", comment)
+
     def test_list_names_every_product(self):
         out = self.excise("list", CATALOGUE_ARG).stdout
         for name in catalogue_files():
@@ -144,6 +224,13 @@ class ShippedCatalogue(unittest.TestCase):
                                  f"{action} steps: {steps.get(action)}")
         self.assertEqual(steps.get("package.purge", []), w.packages, "dependents first")
         self.assertEqual(plan["blocked"], [])
+        # An offline root: no process is looked for, and each [[process]] table says so.
+        process_tables = {t["id"] for t in load_playbook(w.product + ".toml").get("process", [])}
+        self.assertTrue(process_tables, f"{w.product} has no [[process]] table")
+        self.assertEqual({n["artifact"] for n in plan["notes"]
+                          if n["text"] == OFFLINE_PROCESS_NOTE and n["product"] == w.product},
+                         process_tables)
+        self.assertNotIn("process.terminate", steps)
         mentioned = [s["target"] for s in plan["steps"]] + \
             [c["target"] for c in plan["conflicts"]] + [b["target"] for b in plan["blocked"]]
         for word in w.decoy_words:
@@ -364,6 +451,142 @@ class ShippedCatalogue(unittest.TestCase):
 
     def wechat_world(self) -> World:
         return self.tencent_world("wechat")
+
+
+# Each product's daemon or client at a real executable path of its own (products.md), one
+# per product. KESL's is started through /opt/kaspersky/kesl, on 12.x a link into
+# /var/opt/kaspersky/kesl/install_<version> [G1]: the kernel names it by its real path.
+LIVE_PRODUCTS = {
+    "kesl": "/var/opt/kaspersky/kesl/install_12.2.0.2412/opt/kaspersky/kesl/libexec/kesl",
+    "klnagent": "/opt/kaspersky/klnagent64/sbin/klnagent",
+    "ksc-linux": "/opt/kaspersky/ksc64/sbin/kliam",
+    "kav4fs": "/opt/kaspersky/kav4fs/bin/kav4fs-control",
+    "kwts": "/opt/kaspersky/kwts/bin/kwts-control",
+    "kics-linux": "/opt/kaspersky/kics/libexec/kics",
+    "kess": "/opt/kaspersky/kess/libexec/kess",
+    "linuxqq": "/opt/QQ/qq",
+    "wechat": "/opt/wechat/wechat",
+    "feishu": "/opt/bytedance/feishu/feishu",
+    "lark": "/opt/bytedance/lark/lark",
+}
+KESL_LINK = ("/opt/kaspersky/kesl",
+             "/var/opt/kaspersky/kesl/install_12.2.0.2412/opt/kaspersky/kesl")
+# Programs no product may take: another Kaspersky product no playbook names (KUMA [H1]),
+# a program called qq outside QQ's tree (a name alone is never identity), a generic
+# helper in Feishu's tree that Feishu did not start (the clients name their own
+# executables only), and an unrelated Electron application whose binary is byte for byte
+# QQ's (QQ's `names`).
+LIVE_DECOYS = ["/opt/kaspersky/kuma/kuma", "/opt/QQ-tools/qq",
+               "/opt/bytedance/feishu/chrome_crashpad_handler"]
+ELECTRON_TWIN = "/opt/other-electron/electron-app"
+LIVE_MOUNTS = ["/opt", "/var/opt"]
+
+
+class LiveProcesses(unittest.TestCase):
+    """The [[process]] tables against real processes on this machine's live root, with
+    the product trees on tmpfs mounts that only this test's mount namespace sees."""
+    maxDiff = None
+
+    def setUp(self):
+        require_excise()
+        if os.geteuid() != 0:
+            self.skipTest("needs root (mount namespaces, tmpfs)")
+        if not os.access(helper_binary(), os.X_OK):
+            self.skipTest(f"{helper_binary()} is not built")
+        for tool in ("mount", "umount"):
+            if shutil.which(tool, path="/usr/sbin:/usr/bin:/sbin:/bin") is None:
+                self.skipTest(f"{tool} is not installed")
+        for program in (excise_bin(), helper_binary(), sys.executable):
+            if any(under(os.path.realpath(program), m) for m in LIVE_MOUNTS):
+                self.skipTest(f"{program} is under {LIVE_MOUNTS}, which this test hides")
+        self.tmp = make_temp_dir()
+        self.addCleanup(remove_temp_dir, self.tmp)
+        try:
+            # This test process only: the mounts below never reach the host, and vanish
+            # with the process at the latest.
+            sandbox.enter_private_mount_namespace()
+        except OSError as e:
+            self.skipTest(str(e))
+        for m in LIVE_MOUNTS:
+            if not os.path.isdir(m):
+                self.skipTest(f"{m} is not a directory on this machine")
+            run_tool(["mount", "-t", "tmpfs", "-o", "mode=0755", "excise-catalogue-test", m])
+            self.addCleanup(sandbox.umount, m, lazy=True)
+            self.assertEqual(sandbox.mount_type(m), "tmpfs")
+        # Registered last, so it runs first: no process is left running from the tmpfs.
+        self.w = ProcWorld(self.tmp)
+        self.addCleanup(self.w.close)
+
+    def start(self, path: str, via: str | None = None):
+        return self.w.start([via or path, "sleep"], helper=True)
+
+    def test_each_product_s_processes_and_no_one_else_s(self):
+        for path in list(LIVE_PRODUCTS.values()) + LIVE_DECOYS:
+            unique_copy(helper_binary(), path)
+        os.symlink(KESL_LINK[1], KESL_LINK[0])
+        copy_file(LIVE_PRODUCTS["linuxqq"], ELECTRON_TWIN)
+        procs = {product: self.start(path) for product, path in LIVE_PRODUCTS.items()
+                 if product != "kesl"}
+        procs["kesl"] = self.start(LIVE_PRODUCTS["kesl"],
+                                   via=KESL_LINK[0] + "/libexec/kesl")
+        decoys = [self.start(path) for path in LIVE_DECOYS]
+        twin = self.start(ELECTRON_TWIN)
+
+        r = run_excise("plan", "--root", "/", CATALOGUE_ARG, "--format", "json")
+        self.assertEqual(r.code, 2, r)
+        plan = r.json()
+        self.assertTrue(plan["live"])
+        steps = steps_by_pid(plan)
+        self.assertEqual({product: steps.get(p.pid, {}).get("product")
+                          for product, p in procs.items()},
+                         {product: product for product in procs})
+        for p in decoys + [twin]:
+            self.assertIsNone(steps.get(p.pid), "a decoy was taken")
+        self.assertEqual(steps[procs["kesl"].pid]["reason"],
+                         f"runs {LIVE_PRODUCTS['kesl']}, which matches exe glob "
+                         "/var/opt/kaspersky/kesl/**")
+        self.assertEqual(steps[procs["linuxqq"].pid]["reason"],
+                         "runs /opt/QQ/qq, which matches exe glob /opt/QQ/qq")
+        twin_notes = [n["text"] for n in plan["notes"] if f"pid {twin.pid} " in n["text"]]
+        self.assertEqual(len(twin_notes), 1, plan["notes"])
+        self.assertIn(f"a byte-for-byte copy of {LIVE_PRODUCTS['linuxqq']}, but its name "
+                      "(electron-app", twin_notes[0])
+        self.assertTrue(twin_notes[0].endswith("is not one of 'names': kept"), twin_notes[0])
+
+        # KESL alone, for real, through a saved plan that touches nothing but its
+        # process and the tmpfs (apply refuses it if anything changed meanwhile).
+        saved = os.path.join(self.tmp, "kesl-plan.json")
+        r = run_excise("plan", "--root", "/", CATALOGUE_ARG, "--format", "json", "-o", saved,
+                       "kesl")
+        self.assertEqual(r.code, 2, r)
+        with open(saved, encoding="utf-8") as f:
+            plan = json.load(f)
+        others = [s for s in plan["steps"] if s["action"].startswith("process.")
+                  and s["params"].get("pid") != procs["kesl"].pid]
+        if others:
+            self.skipTest(f"another KESL-like process runs on this machine (another run of "
+                          f"this test?), not applying: {[s['target'] for s in others]}")
+        self.assertEqual([s["target"] for s in plan["steps"]
+                          if not s["action"].startswith("process.")
+                          and not any(under(s["target"], m) for m in LIVE_MOUNTS)], [],
+                         "the plan reaches beyond the tmpfs")
+        self.assertEqual([s["action"] for s in plan["steps"] if s["phase"] == "quiesce"],
+                         ["process.terminate"])
+        r = run_excise("apply", "--root", "/", "--state-dir", self.w.state, "--yes",
+                       "--format", "json", saved)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(procs["kesl"].popen.wait(5), -15)
+        for product, p in procs.items():
+            if product != "kesl":
+                self.assertTrue(alive(p), product)
+        for p in decoys + [twin]:
+            self.assertTrue(alive(p), p)
+        self.assertFalse(os.path.lexists(KESL_LINK[0]))
+        self.assertFalse(os.path.lexists("/var/opt/kaspersky/kesl"))
+        for path in [p for k, p in LIVE_PRODUCTS.items() if k != "kesl"] + LIVE_DECOYS:
+            self.assertTrue(os.path.exists(path), path)
+        r = run_excise("plan", "--root", "/", CATALOGUE_ARG, "kesl")
+        self.assertEqual(r.code, 0, r)
 
 
 if __name__ == "__main__":
