@@ -73,6 +73,10 @@ std::vector<std::string> stale_facts(const Plan& saved, const Plan& now) {
   for (const auto& b : saved.blocked)
     saved_blocked.insert(b.target);
   for (const auto& [target, reason] : now_blocked) {
+    // Processes come and go like their facts (volatile_fact): excise itself, run from
+    // inside a cgroup the plan sweeps, is blocked now and was not then; its step re-checks
+    // every process through a pidfd anyway.
+    if (target.rfind("pid ", 0) == 0) continue;
     if (!saved_blocked.count(target) && !reported.count(target))
       out.push_back("now blocked: " + shown(target) + ": " + reason);
   }
