@@ -1,14 +1,17 @@
-// Kernel module parsers, table-driven: the odd
+// Kernel module parsers and the regexes built from module names, table-driven: the odd
 // cases come from the kernel's /proc/modules printer (kernel/module/procfs.c), kmod's
 // configuration reader (libkmod-config.c) and systemd-modules-load.
 #include <doctest/doctest.h>
 
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
+#include "kinds/kernel_module_detect.hpp"
 #include "system/kernel_modules.hpp"
 
+using namespace excise;
 using namespace excise::sys;
 
 TEST_CASE("kernel modules: names and file names") {
@@ -159,5 +162,57 @@ TEST_CASE("kernel modules: modules-load.d entries") {
   for (const auto& c : cases) {
     CAPTURE(c.line);
     CHECK(modules_load_entry(c.line) == c.want);
+  }
+}
+
+TEST_CASE("kernel modules: the regexes line.remove gets") {
+  CHECK(module_name_pattern("acme_fs-filter2") == "acme[-_]fs[-_]filter2");
+  // Not a name a playbook can give; escaped anyway.
+  CHECK(module_name_pattern("a.b*") == "a\\.b\\*");
+
+  struct Case {
+    std::string line;
+    bool modprobe;      // matched in a modprobe.d file
+    bool modules_load;  // matched in a modules-load.d file
+  };
+  const Case cases[] = {
+      {"options acme_fsfilter debug=1", true, false},
+      {"options acme-fsfilter", true, false},
+      {"  options\tacme_fsfilter\t", true, false},
+      {"install acme_fsfilter /sbin/modprobe --ignore-install acme_fsfilter", true, false},
+      {"remove acme_fsfilter /bin/true", true, false},
+      {"softdep acme_fsfilter pre: acme_core", true, false},
+      {"alias fs-acmefs acme_fsfilter", true, false},
+      {"alias char-major-10-* acme-fsfilter", true, false},
+      {"acme_fsfilter", false, true},
+      {"acme-fsfilter", false, true},
+      {"  acme_fsfilter  ", false, true},
+      {"acme_fsfilter debug=1", false, true},
+      {"acme_core", false, true},
+      // kept
+      {"blacklist acme_fsfilter", false, false},
+      {"# options acme_fsfilter", false, false},
+      {"#acme_fsfilter", false, false},
+      // decoys: other modules whose names start or end alike
+      {"options acme_fsfilter2 x=1", false, false},
+      {"options acme-fsfilterx", false, false},
+      {"options xacme_fsfilter", false, false},
+      {"alias acme_fsfilter other", false, false},  // an alias NAMED like it, for another
+      {"softdep other pre: acme_fsfilter", false, false},
+      {"install other /sbin/modprobe acme_fsfilter", false, false},
+      {"acme_fsfilter2", false, false},
+      {"acme-fsfilterx", false, false},
+      {"acme.fsfilter", false, false},
+      {"ACME_FSFILTER", false, false},
+  };
+  const std::vector<std::string> names = {"acme_fsfilter", "acme-core"};
+  const std::regex modprobe(module_config_regex(names, ConfigFlavor::modprobe),
+                            std::regex::ECMAScript);
+  const std::regex modules_load(module_config_regex(names, ConfigFlavor::modules_load),
+                                std::regex::ECMAScript);
+  for (const auto& c : cases) {
+    CAPTURE(c.line);
+    CHECK(std::regex_search(c.line, modprobe) == c.modprobe);
+    CHECK(std::regex_search(c.line, modules_load) == c.modules_load);
   }
 }
