@@ -26,9 +26,8 @@ CATALOGUE = os.path.join(REPO, "playbooks")
 CATALOGUE_ARG = "--catalogue=" + CATALOGUE
 
 # The kinds this build can detect; a playbook with any other kind cannot be planned.
-BUILT_KINDS = {"service", "package", "path", "user", "group"}
-KNOWN_KINDS = BUILT_KINDS | {"process", "kernel_module", "line", "cron", "certificate",
-                             "command"}
+BUILT_KINDS = {"service", "package", "path", "user", "group", "kernel_module"}
+KNOWN_KINDS = BUILT_KINDS | {"process", "line", "cron", "certificate", "command"}
 
 
 def catalogue_files() -> list[str]:
