@@ -15,7 +15,11 @@ class KernelModuleKind final : public Kind {
  public:
   std::string_view name() const override { return "kernel_module"; }
   std::shared_ptr<const ArtifactSpec> parse(FieldReader& fields) const override;
-  bool detection_built() const override { return false; }
+  bool detection_built() const override { return true; }
+  void detect(const Playbook& playbook, const Artifact& artifact,
+              DetectContext& context) const override;
+  // One depmod step for every kernel version whose module files the plan removes.
+  void finish(DetectContext& context) const override;
 };
 
 }  // namespace excise

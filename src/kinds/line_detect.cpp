@@ -10,6 +10,7 @@
 #include "kinds/cron.hpp"
 #include "kinds/glob_expand.hpp"
 #include "kinds/line.hpp"
+#include "kinds/line_detect.hpp"
 #include "kinds/line_edit.hpp"
 #include "plan/detect_context.hpp"
 #include "system/safe_root.hpp"
@@ -21,29 +22,10 @@ constexpr std::size_t kMaxEditedFile = 16u << 20;
 
 void detect_lines_in(const std::string& path, const Located<std::string>& match,
                      DetectContext& context) {
-  std::optional<sys::Resolved> resolved;
-  try {
-    resolved = context.root().resolve(path);
-  } catch (const sys::UnsafePath& e) {
-    context.block(path, std::string("unsafe path: ") + e.what(), match.loc);
-    return;
-  }
-  if (!resolved || !resolved->stat) return;
-  const sys::Stat& st = *resolved->stat;
-  if (!st.is_regular()) {
-    context.block(path,
-                  fmt::format("is a {}, not a regular file: its lines are not edited",
-                              sys::file_type_name(st.type())),
-                  match.loc);
-    return;
-  }
-  if (static_cast<std::size_t>(st.size) > kMaxEditedFile) {
-    context.block(path, "larger than 16 MiB: not a configuration file excise edits", match.loc);
-    return;
-  }
-  const std::string content = resolved->parent.read_at(resolved->name, kMaxEditedFile);
+  const auto content = read_editable(path, match.loc, context);
+  if (!content) return;
   const LineRemoval removal =
-      remove_matching_lines(content, std::regex(match.value, std::regex::ECMAScript));
+      remove_matching_lines(*content, std::regex(match.value, std::regex::ECMAScript));
   if (removal.too_long > 0) {
     context.note(fmt::format("{}: {} line(s) longer than {} bytes were not matched", shown(path),
                              removal.too_long, kMaxMatchedLine),
@@ -62,11 +44,36 @@ void detect_lines_in(const std::string& path, const Located<std::string>& match,
   step.origin = context.origin(match.loc);
   step.params = {{"path", encode_bytes(path)}, {"match", match.value}};
   context.fact("lines of " + path + " matching /" + match.value + "/",
-               "sha256 " + sha256_hex(content).substr(0, 16));
+               "sha256 " + sha256_hex(*content).substr(0, 16));
   context.propose(std::move(step), {0, 0, "", {}});
 }
 
 }  // namespace
+
+std::optional<std::string> read_editable(const std::string& path, const SourceLoc& loc,
+                                         DetectContext& context) {
+  std::optional<sys::Resolved> resolved;
+  try {
+    resolved = context.root().resolve(path);
+  } catch (const sys::UnsafePath& e) {
+    context.block(path, std::string("unsafe path: ") + e.what(), loc);
+    return std::nullopt;
+  }
+  if (!resolved || !resolved->stat) return std::nullopt;
+  const sys::Stat& st = *resolved->stat;
+  if (!st.is_regular()) {
+    context.block(path,
+                  fmt::format("is a {}, not a regular file: its lines are not edited",
+                              sys::file_type_name(st.type())),
+                  loc);
+    return std::nullopt;
+  }
+  if (static_cast<std::size_t>(st.size) > kMaxEditedFile) {
+    context.block(path, "larger than 16 MiB: not a configuration file excise edits", loc);
+    return std::nullopt;
+  }
+  return resolved->parent.read_at(resolved->name, kMaxEditedFile);
+}
 
 void LineKind::detect(const Playbook&, const Artifact& artifact, DetectContext& context) const {
   const auto& spec = static_cast<const LineSpec&>(*artifact.spec);

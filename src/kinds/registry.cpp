@@ -12,6 +12,7 @@
 #include "kinds/cron.hpp"
 #include "kinds/group.hpp"
 #include "kinds/kernel_module.hpp"
+#include "kinds/kernel_module_actions.hpp"
 #include "kinds/line.hpp"
 #include "kinds/line_actions.hpp"
 #include "kinds/package.hpp"
@@ -65,6 +66,7 @@ const Action* find_action(std::string_view name) {
       &service_disable_action(), &service_stop_action(),      &service_reload_action(),
       &remove_user_action(),     &remove_group_action(),      &remove_lines_action(),
       &run_command_action(),     &process_terminate_action(), &process_kill_cgroup_action(),
+      &module_unload_action(),   &module_depmod_action(),
   };
   for (const Action* action : actions) {
     if (action->name() == name) return action;

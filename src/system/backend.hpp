@@ -55,6 +55,9 @@ class Backend {
   // Writes "1" to the cgroup's cgroup.kill: SIGKILL to every process in it and below,
   // including those forked while the kill runs (Linux 5.14).
   virtual void kill_cgroup(const CgroupDir& cgroup) = 0;
+  // delete_module(2) without waiting (O_NONBLOCK): a module still in use is an error, never
+  // a wait. False when no module of that name is loaded (ENOENT).
+  virtual bool unload_module(std::string_view name) = 0;
 };
 
 std::unique_ptr<Backend> make_real_backend();

@@ -90,6 +90,10 @@ class DryRunBackend : public Backend {
   void kill_cgroup(const CgroupDir& cgroup) override {
     say(fmt::format("would kill every process in cgroup {} (cgroup.kill)", shown(cgroup.path)));
   }
+  bool unload_module(std::string_view name) override {
+    say(fmt::format("would unload kernel module {}", shown(name)));
+    return true;
+  }
 
  private:
   void say(const std::string& line) { log_ << line << '\n'; }

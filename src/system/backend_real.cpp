@@ -141,6 +141,32 @@ class RealBackend : public Backend {
     if (!fd) posix::fail("open", path, errno);
     if (::write(fd.get(), "1", 1) != 1) posix::fail("write", path, errno);
   }
+
+  bool unload_module(std::string_view name) override {
+    const std::string module(name);
+    if (::syscall(SYS_delete_module, module.c_str(), O_NONBLOCK) == 0) return true;
+    const int err = errno;
+    if (err == ENOENT) return false;
+    throw Error(Failure::system, fmt::format("unload kernel module {}: {}{}", shown(name),
+                                             posix::error_text(err), unload_hint(err)));
+  }
+
+ private:
+  // delete_module(2)'s errors in the terms of the situation that causes them.
+  static std::string_view unload_hint(int err) {
+    switch (err) {
+      case EWOULDBLOCK:
+        return " (it is in use: a process or another module holds it)";
+      case EBUSY:
+        return " (it is being loaded or unloaded, or it cannot be unloaded)";
+      case EPERM:
+        return " (no CAP_SYS_MODULE, or kernel.modules_disabled is set)";
+      case ENOSYS:
+        return " (this kernel cannot unload modules)";
+      default:
+        return "";
+    }
+  }
 };
 
 }  // namespace
