@@ -23,7 +23,11 @@ class CertificateKind final : public Kind {
  public:
   std::string_view name() const override { return "certificate"; }
   std::shared_ptr<const ArtifactSpec> parse(FieldReader& fields) const override;
-  bool detection_built() const override { return false; }
+  bool detection_built() const override { return true; }
+  void detect(const Playbook& playbook, const Artifact& artifact,
+              DetectContext& context) const override;
+  // One trust store rebuild for every [[certificate]] of every playbook.
+  void finish(DetectContext& context) const override;
 };
 
 }  // namespace excise

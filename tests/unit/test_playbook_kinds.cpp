@@ -57,7 +57,7 @@ TEST_CASE("playbook: registry lists the kinds once, in the contract's order") {
     if (kind->detection_built()) built.emplace_back(kind->name());
   }
   CHECK(built == std::vector<std::string>{"service", "process", "package", "path", "line", "cron",
-                                          "user", "group", "command"});
+                                          "certificate", "user", "group", "command"});
   CHECK(names == std::vector<std::string>{"service", "process", "package", "kernel_module", "path",
                                           "line", "cron", "certificate", "user", "group",
                                           "command"});
