@@ -26,7 +26,7 @@ CATALOGUE = os.path.join(REPO, "playbooks")
 CATALOGUE_ARG = "--catalogue=" + CATALOGUE
 
 # The kinds this build can detect; a playbook with any other kind cannot be planned.
-BUILT_KINDS = {"service", "package", "path", "user", "group"}
+BUILT_KINDS = {"service", "package", "path", "user", "group", "certificate"}
 KNOWN_KINDS = BUILT_KINDS | {"process", "kernel_module", "line", "cron", "certificate",
                              "command"}
 
