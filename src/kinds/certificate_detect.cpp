@@ -104,6 +104,7 @@ class CertificateDetector {
       return;
     }
     if (!final || !final->stat || !final->stat->is_regular()) return;  // dangling, or no file
+    if (final->real_path == kBundle) return;  // another name of the bundle (ca-bundle.crt)
     const Holder& holder = classify(*final);
     if (holder.verdict == Verdict::none || holder.verdict == Verdict::kept ||
         holder.verdict == Verdict::blocked)

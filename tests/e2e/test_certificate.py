@@ -107,6 +107,9 @@ class TrustStore(unittest.TestCase):
                       f"{MOZILLA}\nacme/Acme_Root_CA_G2.crt\n!acme/Acme_Root_CA_Old.crt\n")
         # The Debian way: the root's own tool, run inside it.
         run_tool(["chroot", root.path, TOOL, "--fresh"])
+        # Another name of the bundle, as some software expects (it holds the Acme CAs too,
+        # and is neither removed nor blocked).
+        root.put_symlink("/etc/ssl/certs/ca-bundle.crt", "ca-certificates.crt")
         for p in ("/etc/ssl/certs", "/etc/ssl/certs/ca-certificates.crt", "/etc/ca-certificates.conf",
                   "/usr/local/share/ca-certificates", "/tmp"):
             root.set_mtime(p, T)
