@@ -315,6 +315,29 @@ class TrustStore(unittest.TestCase):
         # Conflicts alone are a clean plan.
         self.excise("plan", "--root", self.root.path, self.playbook, expect=0)
 
+    def test_one_rebuild_for_every_certificate_table(self):
+        path = os.path.join(self.tmp, "two.toml")
+        with open(path, "w") as f:
+            f.write(PLAYBOOK.format(subject="Acme Root CA").replace('"acme-ca"', '"acme-ca-2"') +
+                    '\n[[certificate]]\nsubject = "CN=Acme Root CA G2,*"\n')
+        os.chmod(path, 0o644)
+        plan = self.excise("plan", "--root", self.root.path, "--format", "json", path, self.playbook,
+                           expect=2).json()
+        [rebuild] = [s for s in plan["steps"] if s["action"] == "certificate.rebuild"]
+        self.assertEqual(len(rebuild["params"]["remove"]), 4)
+        self.assertEqual(plan["steps"][-1], rebuild)
+
+    def test_a_file_with_other_certificates_too_is_blocked(self):
+        # Removing it would distrust the decoy along with the product's CA.
+        both = self.make_pem("/O=Acme Ltd/CN=Acme Root CA Chain") + self.make_pem("/O=X/CN=Innocent CA")
+        self.root.put_file("/usr/local/share/ca-certificates/chain.crt", both)
+        plan = self.excise("plan", "--root", self.root.path, "--format", "json", self.playbook,
+                           expect=2).json()
+        [blocked] = plan["blocked"]
+        self.assertEqual(blocked["target"], "/usr/local/share/ca-certificates/chain.crt")
+        self.assertIn("holds 2 certificates and only 1 match", blocked["reason"])
+        self.assertFalse([s for s in plan["steps"] if "chain" in s["target"]])
+
     def test_nss_databases_are_noted(self):
         self.root.put_dir("/etc/pki/nssdb")
         plan = self.excise("plan", "--root", self.root.path, "--format", "json", self.playbook,
