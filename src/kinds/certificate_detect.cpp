@@ -79,7 +79,7 @@ class CertificateDetector {
     scan(std::string(kCertsDir) + "/*", kCertsDir);
     conf_lines();
     bundle();
-    nss_note();
+    other_stores_note();
     if (!removed_.empty() || proposed_any_) propose_rebuild();
   }
 
@@ -273,20 +273,22 @@ class CertificateDetector {
                     "sha256 " + sha256_hex(text).substr(0, 16));
   }
 
-  // Browsers keep their own trust in NSS databases; this kind does not read them.
-  void nss_note() {
-    std::vector<std::string> dbs = {"/etc/pki/nssdb"};
+  // Trust this kind does not read: browsers' NSS databases, and the other distributions'
+  // store (p11-kit's /etc/pki/ca-trust). Said once per plan.
+  void other_stores_note() {
+    std::vector<std::pair<std::string, std::string>> stores = {
+        {"/etc/pki/nssdb", "NSS database"}, {"/etc/pki/ca-trust", "Red Hat style trust store"}};
     for (const auto& home : context_.homes())
-      dbs.push_back(join_path(home, ".pki/nssdb"));
-    for (const auto& db : dbs) {
+      stores.emplace_back(join_path(home, ".pki/nssdb"), "NSS database");
+    for (const auto& [path, what] : stores) {
       std::optional<sys::Stat> st;
       try {
-        st = context_.root().lstat(db);
+        st = context_.root().lstat(path);
       } catch (const Error&) {
         continue;
       }
       if (!st) continue;
-      const std::string text = "NSS database " + shown(db) +
+      const std::string text = what + " " + shown(path) +
                                " exists: not inspected (certificates there are not looked for)";
       bool seen = false;
       for (const auto& n : context_.findings().notes)

@@ -340,10 +340,17 @@ class TrustStore(unittest.TestCase):
 
     def test_nss_databases_are_noted(self):
         self.root.put_dir("/etc/pki/nssdb")
+        self.root.put_dir("/root/.pki/nssdb", mode=0o700)
+        two = os.path.join(self.tmp, "two.toml")
+        with open(two, "w") as f:
+            f.write(PLAYBOOK.format(subject="X").replace('"acme-ca"', '"other"'))
+        os.chmod(two, 0o644)
         plan = self.excise("plan", "--root", self.root.path, "--format", "json", self.playbook,
-                           expect=2).json()
-        self.assertTrue(any("/etc/pki/nssdb" in n["text"] and "not inspected" in n["text"]
-                            for n in plan["notes"]), plan["notes"])
+                           two, expect=2).json()
+        notes = [n["text"] for n in plan["notes"] if "not inspected" in n["text"]]
+        self.assertEqual(notes, [  # once each, whatever the number of [[certificate]]
+            "NSS database /etc/pki/nssdb exists: not inspected (certificates there are not looked for)",
+            "NSS database /root/.pki/nssdb exists: not inspected (certificates there are not looked for)"])
 
     def make_pem(self, subject) -> bytes:
         path = os.path.join(self.tmp, "made.pem")
