@@ -11,8 +11,11 @@ BUILD_PACKAGES="cmake ninja-build g++ clang clang-format libclang-rt-14-dev
 # mount), chroot (coreutils), python3. test_real_package: debootstrap (which pulls wget)
 # verifying the archive with gpgv and Debian's keyring, and apt-get download.
 # test_kernel_module: depmod (kmod) builds and rebuilds module indexes of test roots.
+# test_certificate: the real update-ca-certificates (copied into test roots) and the
+# openssl binary (test certificates, and rehash inside those roots).
 TEST_PACKAGES="dpkg passwd systemd attr acl strace util-linux mount coreutils python3
-  fakeroot debootstrap debian-archive-keyring gpgv apt e2fsprogs busybox-static kmod"
+  fakeroot debootstrap debian-archive-keyring gpgv apt e2fsprogs busybox-static kmod
+  ca-certificates openssl"
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup.sh: run as root (it installs Debian packages)" >&2

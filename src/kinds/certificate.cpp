@@ -2,6 +2,7 @@
 
 #include "playbook/field_reader.hpp"
 #include "playbook/glob.hpp"
+#include "system/certificates.hpp"
 
 namespace excise {
 
@@ -25,6 +26,12 @@ std::shared_ptr<const ArtifactSpec> CertificateKind::parse(FieldReader& fields) 
   return spec;
 }
 
-// ---- Detection: not built yet (Kind::detect refuses) ---------------------------------
+bool certificate_matches(std::string_view subject_glob, const sys::Certificate& certificate) {
+  if (match_text_glob(subject_glob, certificate.subject)) return true;
+  for (const auto& cn : certificate.common_names) {
+    if (match_text_glob(subject_glob, cn)) return true;
+  }
+  return false;
+}
 
 }  // namespace excise

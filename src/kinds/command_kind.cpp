@@ -12,6 +12,7 @@
 #include "exec/action.hpp"
 #include "kinds/command.hpp"
 #include "kinds/command_kind.hpp"
+#include "kinds/confined.hpp"
 #include "kinds/path_rules.hpp"
 #include "plan/detect_context.hpp"
 #include "system/backend.hpp"
@@ -24,16 +25,6 @@ std::vector<std::string> values(const std::vector<Located<std::string>>& argv) {
   std::vector<std::string> out;
   for (const auto& a : argv)
     out.push_back(a.value);
-  return out;
-}
-
-// The argv that runs `argv` inside the target: as is on the live system, else confined.
-std::vector<std::string> confined(const Target& target, const std::vector<std::string>& argv) {
-  if (target.live) return argv;
-  std::vector<std::string> out = {"unshare", "--fork",        "--pid",         "--ipc",
-                                  "--uts",   "--mount",       "--propagation", "private",
-                                  "chroot",  target.root_path};
-  out.insert(out.end(), argv.begin(), argv.end());
   return out;
 }
 
@@ -54,7 +45,7 @@ std::vector<std::string> argv_from(const json& j) {
 void run_program(const json& argv_param, const Step& step, ExecContext& context) {
   const std::vector<std::string> argv = argv_from(argv_param);
   sys::Command command;
-  command.argv = confined(context.target, argv);
+  command.argv = confined_argv(context.target, argv);
   command.env = {"DEBIAN_FRONTEND=noninteractive"};
   command.timeout = std::chrono::seconds(step.params.value("timeout", 300));
   const sys::CommandResult result = context.backend.run(command);

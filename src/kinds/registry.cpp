@@ -7,6 +7,7 @@
 #include "exec/action.hpp"
 #include "kinds/account_actions.hpp"
 #include "kinds/certificate.hpp"
+#include "kinds/certificate_rebuild.hpp"
 #include "kinds/command.hpp"
 #include "kinds/command_kind.hpp"
 #include "kinds/cron.hpp"
@@ -66,7 +67,7 @@ const Action* find_action(std::string_view name) {
       &service_disable_action(), &service_stop_action(),      &service_reload_action(),
       &remove_user_action(),     &remove_group_action(),      &remove_lines_action(),
       &run_command_action(),     &process_terminate_action(), &process_kill_cgroup_action(),
-      &module_unload_action(),   &module_depmod_action(),
+      &module_unload_action(),   &module_depmod_action(),     &certificate_rebuild_action(),
   };
   for (const Action* action : actions) {
     if (action->name() == name) return action;

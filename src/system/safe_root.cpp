@@ -263,6 +263,25 @@ std::optional<Resolved> SafeRoot::resolve(std::string_view path) const {
   return Resolved{found->stack.dir(), std::move(found->name), std::move(found->path), found->stat};
 }
 
+std::optional<Resolved> SafeRoot::resolve_followed(std::string_view path) const {
+  auto found = Resolver(*this, path).run(true);
+  if (!found) return std::nullopt;
+  if (found->at_top) {
+    DirStack& stack = found->stack;
+    if (stack.size() == 1) {
+      throw UnsafePath(fmt::format("{} leads to the root directory itself", shown(path)));
+    }
+    Resolved out;
+    out.name = std::string(stack.name());
+    out.real_path = found->path;
+    out.stat = stack.stat();
+    stack.pop();
+    out.parent = stack.dir();
+    return out;
+  }
+  return Resolved{found->stack.dir(), std::move(found->name), std::move(found->path), found->stat};
+}
+
 std::optional<Dir> SafeRoot::open_dir(std::string_view path) const {
   auto found = Resolver(*this, path).run(true);
   if (!found || !found->at_top) return std::nullopt;  // absent, or not a directory

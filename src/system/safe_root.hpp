@@ -87,6 +87,10 @@ class SafeRoot {
   // not its target; ".." is resolved physically (after a link, it leaves the target) and
   // clamps at the root. A relative path or one with a NUL byte throws Error(input).
   std::optional<Resolved> resolve(std::string_view path) const;
+  // Like resolve, but a final symlink is followed too, as safely and as far as it leads:
+  // the result names the object the links end at (real_path is its in-root path). A link
+  // to nothing gives that missing name without a stat; a directory gives it with its parent.
+  std::optional<Resolved> resolve_followed(std::string_view path) const;
   // Like resolve, then opens the object as a directory, following it safely if it is a
   // link; nullopt when absent or not a directory. "/" gives the root.
   std::optional<Dir> open_dir(std::string_view path) const;

@@ -41,8 +41,8 @@ CATALOGUE_ARG = "--catalogue=" + CATALOGUE
 
 # The kinds this build can detect; a playbook with any other kind cannot be planned.
 BUILT_KINDS = {"service", "package", "path", "user", "group", "process", "line", "cron",
-               "command", "kernel_module"}
-KNOWN_KINDS = BUILT_KINDS | {"certificate"}
+               "command", "kernel_module", "certificate"}
+KNOWN_KINDS = BUILT_KINDS
 OFFLINE_PROCESS_NOTE = "processes are not looked for on an offline root: nothing of it runs here"
 # Directories of the system's own programs: an exe glob there would take the system's
 # tools (python3, sh...) for the product's.
