@@ -3,6 +3,9 @@
 // "begin" (durable) -> apply -> journal "done"; and for rollback: undo, newest first.
 // undo must be idempotent and must cope with a step that was interrupted anywhere
 // between "begin" and "done": it looks at the system and puts back only what is gone.
+// prepare must not change the system: it may only keep things in the run (blobs, and
+// quarantine entries named "<seq>" or "<seq>.<something>", which exec/residue.hpp drops
+// when the run stops before "begin") and take locks it releases in abandon.
 #pragma once
 
 #include <iosfwd>
@@ -56,6 +59,9 @@ class Action {
   // The run was killed while this step was under way and a new apply is starting: tidy
   // what a finished step would have tidied (locks left behind), without undoing anything.
   virtual void settle(const Step&, const json&, ExecContext&) const {}
+  // The run stopped after this step's prepare started but before its "begin" record was
+  // durable: release what prepare took outside the quarantine (locks). Idempotent.
+  virtual void abandon(const Step&, ExecContext&) const {}
 };
 
 // Actions are registered next to the kinds (src/kinds/registry.cpp).

@@ -8,6 +8,7 @@
 #include "excise/bytes.hpp"
 #include "excise/error.hpp"
 #include "exec/fail_points.hpp"
+#include "exec/residue.hpp"
 #include "exec/run_store.hpp"
 #include "plan/plan_json.hpp"
 #include "system/backend.hpp"
@@ -48,7 +49,19 @@ StepResult run_step(const Step& step, std::size_t seq, ExecContext& context, Jou
     ExecContext& c;
     ~DropHeld() { c.held.reset(); }
   } drop_held{context};
-  json undo = action.prepare(step, context);
+  json undo;
+  try {
+    undo = action.prepare(step, context);
+  } catch (...) {
+    // Nothing journaled names what prepare made so far: drop it now (a kill instead is
+    // handled by the next rollback or apply, exec/residue.hpp). Best effort: the error
+    // that stopped prepare is the one to report.
+    try {
+      discard_prepared(step, seq, context);
+    } catch (const std::exception&) {
+    }
+    throw;
+  }
   journal.append({{"type", "begin"}, {"seq", seq}, {"step", step_to_json(step)}, {"undo", undo}});
   fail_point("step.before-act");
   try {
@@ -117,6 +130,8 @@ RunResult rollback_run(const RunState& state, ExecContext& context, Journal& jou
   run.command = "rollback";
   run.dry_run = !context.backend.writes();
   journal.append({{"type", "rollback-begin"}, {"started", now_utc()}});
+  // The newest thing a stopped apply may have done: prepare a step it never began.
+  discard_prepared(state, context);
   const std::size_t total = state.steps.size();
   for (auto it = state.steps.rbegin(); it != state.steps.rend(); ++it) {
     const StepRecord& record = it->second;

@@ -2,11 +2,12 @@
 
 #include <ostream>
 
+#include "excise/error.hpp"
 #include "exec/action.hpp"
 #include "exec/journal.hpp"
+#include "exec/residue.hpp"
 #include "exec/run_state.hpp"
 #include "exec/run_store.hpp"
-#include "excise/error.hpp"
 
 namespace excise {
 
@@ -15,8 +16,10 @@ std::size_t close_interrupted_runs(StateDir& state, const sys::SafeRoot& root, c
   std::size_t closed = 0;
   for (const auto& id : state.run_ids()) {
     const JournalRead read = parse_journal(state.journal_bytes(id));
-    if (!read.corruption.empty() || read.records.empty()) {
-      log << "excise: note: run " << id << " has a damaged journal and is left as it is: " << read.corruption << "\n";
+    if (read.corruption.empty() && read.records.empty()) continue;  // stopped before it began
+    if (!read.corruption.empty()) {
+      log << "excise: note: run " << id
+          << " has a damaged journal and is left as it is: " << read.corruption << "\n";
       continue;
     }
     const RunState run = run_state(read.records);
@@ -24,13 +27,16 @@ std::size_t close_interrupted_runs(StateDir& state, const sys::SafeRoot& root, c
     RunDir run_dir = state.open_run(id);
     FileJournal journal(run_dir.dir(), "journal");
     ExecContext context(root, backend, run_dir, target, log);
-    for (const auto& [seq, step] : run.steps) {
-      if (step.done || step.failed) continue;
+    // Only the last step that began can have been under way, but it may be under way even
+    // when its "done" is durable: a step keeps what it holds (locks) until it returns.
+    if (!run.steps.empty()) {
+      const auto& [seq, step] = *run.steps.rbegin();
       if (const Action* action = find_action(step.step.action)) {
         context.seq = seq;
         action->settle(step.step, step.undo, context);
       }
     }
+    discard_prepared(run, context);
     journal.append({{"type", "end"}, {"status", "interrupted"}});
     log << "excise: note: run " << id << " was interrupted at step " << run.steps.size()
         << "; it stays undoable with `excise rollback " << id << "`\n";

@@ -131,7 +131,12 @@ class AccountRemoval final : public Action {
 
   // Killed while holding the shadow-utils locks: their files stay behind with our dead
   // PID. Taking and releasing the locks replaces and removes them, as shadow-utils does.
-  void settle(const Step&, const json&, ExecContext& context) const override {
+  void settle(const Step& step, const json&, ExecContext& context) const override {
+    abandon(step, context);
+  }
+
+  // Killed after prepare took the locks, before "begin": the same stale lock files.
+  void abandon(const Step&, ExecContext& context) const override {
     const sys::Dir etc = etc_dir(context);
     auto lock = sys::ShadowLock::acquire(etc.fd(), context.root.path() + "/etc", lock_names(etc));
     for (const auto& problem : lock.release())
