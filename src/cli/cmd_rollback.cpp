@@ -38,6 +38,21 @@ std::size_t steps_to_undo(const RunState& run) {
   return n;
 }
 
+int nothing_to_undo(const GlobalOptions& global, const std::string& id, const std::string& why) {
+  if (global.format == OutputFormat::json) {
+    print_json({{"format", "excise-run"},
+                {"command", "rollback"},
+                {"run", id},
+                {"ok", true},
+                {"changed", false},
+                {"steps", nlohmann::json::array()},
+                {"exit_code", 0}});
+  } else {
+    std::cout << "run " << id << " " << why << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 int run_rollback(const GlobalOptions& global, const RollbackOptions& options) {
@@ -56,6 +71,13 @@ int run_rollback(const GlobalOptions& global, const RollbackOptions& options) {
     lock.emplace(RunLock::acquire(state->dir(), "excise rollback " + id + " on " + root.path()));
 
   JournalRead read;
+  if (const JournalRead peek = parse_journal(state->journal_bytes(id));
+      peek.corruption.empty() && peek.records.empty()) {
+    // Stopped before its header was durable, and the header comes before any change.
+    return nothing_to_undo(global, id,
+                           "recorded nothing (it was stopped before its journal began), so it "
+                           "changed nothing: nothing to undo");
+  }
   const RunState run = read_run(*state, id, read);
   if (run.torn_tail) {
     std::cerr << "excise: note: the journal of run " << id
@@ -64,19 +86,8 @@ int run_rollback(const GlobalOptions& global, const RollbackOptions& options) {
   }
   const std::size_t pending = steps_to_undo(run);
   if (pending == 0) {
-    if (global.format == OutputFormat::json) {
-      print_json({{"format", "excise-run"},
-                  {"command", "rollback"},
-                  {"run", id},
-                  {"ok", true},
-                  {"changed", false},
-                  {"steps", nlohmann::json::array()},
-                  {"exit_code", 0}});
-    } else {
-      std::cout << "run " << id << " has nothing left to undo (" << run_phase_name(run.phase)
-                << ")\n";
-    }
-    return 0;
+    return nothing_to_undo(
+        global, id, "has nothing left to undo (" + std::string(run_phase_name(run.phase)) + ")");
   }
   if (!options.yes && !options.dry_run &&
       !confirm("Undo " + std::to_string(pending) + " steps of run " + id + " on " +
