@@ -8,6 +8,7 @@
 // when the run stops before "begin") and take locks it releases in abandon.
 #pragma once
 
+#include <cstdint>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -46,6 +47,9 @@ struct ExecContext {
   // What a step keeps from prepare to apply (a lock it took to read pre-images that must
   // still hold when it writes). The executor drops it when the step ends.
   std::shared_ptr<void> held;
+  // The processes that ran this run before (its journal's "pid" fields) when undoing or
+  // settling it: one may have died holding a lock, leaving a file named after its PID.
+  std::vector<std::int64_t> earlier_pids;
 };
 
 class Action {

@@ -1,5 +1,7 @@
 #include "exec/executor.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
 
 #include <fmt/chrono.h>
@@ -99,6 +101,7 @@ RunResult apply_plan(const Plan& plan, const std::string& command_line, ExecCont
                  {"tool_version", EXCISE_VERSION},
                  {"root", encode_bytes(context.target.root_path)},
                  {"started", now_utc()},
+                 {"pid", static_cast<std::int64_t>(::getpid())},
                  {"plan", plan_to_json(plan)}});
   journal.append(header);
   const std::size_t total = plan.steps.size();
@@ -129,7 +132,10 @@ RunResult rollback_run(const RunState& state, ExecContext& context, Journal& jou
   run.run_id = state.id;
   run.command = "rollback";
   run.dry_run = !context.backend.writes();
-  journal.append({{"type", "rollback-begin"}, {"started", now_utc()}});
+  journal.append({{"type", "rollback-begin"},
+                  {"started", now_utc()},
+                  {"pid", static_cast<std::int64_t>(::getpid())}});
+  context.earlier_pids = state.pids;
   // The newest thing a stopped apply may have done: prepare a step it never began.
   discard_prepared(state, context);
   const std::size_t total = state.steps.size();

@@ -27,6 +27,7 @@ std::size_t close_interrupted_runs(StateDir& state, const sys::SafeRoot& root, c
     RunDir run_dir = state.open_run(id);
     FileJournal journal(run_dir.dir(), "journal");
     ExecContext context(root, backend, run_dir, target, log);
+    context.earlier_pids = run.pids;
     // Only the last step that began can have been under way, but it may be under way even
     // when its "done" is durable: a step keeps what it holds (locks) until it returns.
     if (!run.steps.empty()) {

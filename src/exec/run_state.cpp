@@ -52,6 +52,11 @@ RunState run_state(const std::vector<json>& records) {
   state.command = text_of(header, "command");
   state.root = decode_bytes(text_of(header, "root"));
   state.started = text_of(header, "started");
+  const auto note_pid = [&](const json& r) {
+    if (const auto pid = r.find("pid"); pid != r.end() && pid->is_number_integer())
+      state.pids.push_back(pid->get<std::int64_t>());
+  };
+  note_pid(header);
   const json* planned = nullptr;
   if (const auto plan = header.find("plan"); plan != header.end() && plan->is_object()) {
     if (const auto steps = plan->find("steps"); steps != plan->end() && steps->is_array()) {
@@ -103,6 +108,7 @@ RunState run_state(const std::vector<json>& records) {
                                               : RunPhase::failed;
     } else if (type == "rollback-begin") {
       state.phase = RunPhase::rolling_back;
+      note_pid(r);
     } else if (type == "rollback-end") {
       state.phase = text_of(r, "status") == "rolled-back" ? RunPhase::rolled_back
                                                           : RunPhase::rollback_incomplete;

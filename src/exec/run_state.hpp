@@ -49,6 +49,9 @@ struct RunState {
   std::string end_status;  // of the "end" record: applied, failed, interrupted; "" if none
   std::map<std::size_t, StepRecord> steps;  // every step that began, by seq
   bool torn_tail = false;
+  // Every process that worked on the run (the apply's, each rollback's), from the header
+  // and the "rollback-begin" records.
+  std::vector<std::int64_t> pids;
   // The step after the last one that began, when the apply stopped without ending (killed,
   // or its prepare threw): its prepare may have run without its "begin" record becoming
   // durable, leaving links in the run's quarantine or locks behind (exec/residue.hpp).

@@ -73,6 +73,14 @@ std::vector<std::string> lock_names(const sys::Dir& etc) {
   return names;
 }
 
+// A run killed inside the lock protocol leaves "<file>.<its pid>" in /etc.
+void drop_stale_temps(const sys::ShadowLock& lock, const sys::Dir& etc, ExecContext& context) {
+  std::vector<std::string> files(std::begin(kFiles), std::end(kFiles));
+  for (const auto& name : lock.remove_stale_temps(files, context.earlier_pids))
+    context.log << "excise: note: removed " << shown(etc.child_path(name))
+                << ", left by an earlier excise process that was stopped while locking\n";
+}
+
 sys::Timespec now() {
   struct timespec ts {};
   ::clock_gettime(CLOCK_REALTIME, &ts);
@@ -139,6 +147,7 @@ class AccountRemoval final : public Action {
   void abandon(const Step&, ExecContext& context) const override {
     const sys::Dir etc = etc_dir(context);
     auto lock = sys::ShadowLock::acquire(etc.fd(), context.root.path() + "/etc", lock_names(etc));
+    drop_stale_temps(lock, etc, context);
     for (const auto& problem : lock.release())
       context.log << "excise: note: " << problem << "\n";
   }
@@ -150,6 +159,7 @@ class AccountRemoval final : public Action {
     if (context.backend.writes())
       lock.emplace(
           sys::ShadowLock::acquire(etc.fd(), context.root.path() + "/etc", lock_names(etc)));
+    if (lock) drop_stale_temps(*lock, etc, context);
     const sys::AccountFiles before = from_blobs(undo, context);
     // What apply wrote is a pure function of the pre-image: no need to have journaled it.
     const sys::AccountFiles ours =

@@ -219,6 +219,23 @@ ShadowLock ShadowLock::acquire(int etc_dirfd, std::string_view etc_display,
   return guard;
 }
 
+std::vector<std::string> ShadowLock::remove_stale_temps(
+    const std::vector<std::string>& files, const std::vector<std::int64_t>& pids) const {
+  std::vector<std::string> removed;
+  if (!held()) return removed;
+  for (const std::int64_t pid : pids) {
+    if (pid <= 0 || pid > 0x7fffffff || pid == ::getpid()) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive: not stale
+    for (const auto& file : files) {
+      const std::string temp = fmt::format("{}.{}", file, pid);
+      bool vanished = false;
+      if (read_lock_pid(etc_dirfd_, temp, vanished) != static_cast<pid_t>(pid)) continue;
+      if (::unlinkat(etc_dirfd_, temp.c_str(), 0) == 0) removed.push_back(temp);
+    }
+  }
+  return removed;
+}
+
 std::vector<std::string> ShadowLock::release() {
   std::vector<std::string> problems;
   for (auto it = file_locks_.rbegin(); it != file_locks_.rend(); ++it) {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,14 @@ class ShadowLock {
   // Removes our per-file locks (only those still holding our PID) and drops .pwd.lock.
   // Idempotent. Problems are returned, not thrown ("...passwd.lock now belongs to ...").
   std::vector<std::string> release();
+
+  // Removes "<file>.<pid>" for each of `files` and `pids`: the temporary file of the lock
+  // protocol above, left behind when a process of ours was killed between creating it and
+  // unlinking it (shadow-utils leaves the same on a crash). Only a file that holds that
+  // PID, of a process that no longer exists, and only while this lock is held (so no
+  // tool is in the middle of its own protocol). Returns the names it removed.
+  std::vector<std::string> remove_stale_temps(const std::vector<std::string>& files,
+                                              const std::vector<std::int64_t>& pids) const;
 
  private:
   int etc_dirfd_ = -1;
