@@ -22,10 +22,17 @@ int run_runs(const GlobalOptions& global) {
   for (const auto& id : state ? state->run_ids() : std::vector<std::string>{}) {
     const JournalRead read = parse_journal(state->journal_bytes(id));
     nlohmann::json entry = {{"run", id}};
-    if (!read.corruption.empty() || read.records.empty()) {
+    if (read.corruption.empty() && read.records.empty()) {
+      // Killed before its header was durable: it changed nothing (see excise rollback).
+      entry["state"] = "empty";
+      text += fmt::format("{}  empty: stopped before its journal began; changed nothing\n", id);
+      runs.push_back(entry);
+      continue;
+    }
+    if (!read.corruption.empty()) {
       entry["state"] = "damaged";
-      entry["problem"] = read.corruption.empty() ? "empty journal" : read.corruption;
-      text += fmt::format("{}  damaged: {}\n", id, entry["problem"].get<std::string>());
+      entry["problem"] = read.corruption;
+      text += fmt::format("{}  damaged: {}\n", id, read.corruption);
       runs.push_back(entry);
       continue;
     }

@@ -106,7 +106,7 @@ std::optional<StateDir> StateDir::open(const sys::SafeRoot& root, const std::str
     }
   }
   if (!parent) return std::nullopt;
-  auto dir = sys::open_private_dir(*parent, name, create);
+  auto dir = sys::open_state_dir(*parent, name, create);
   if (!dir) return std::nullopt;
   return StateDir(std::move(*dir));
 }
@@ -151,9 +151,9 @@ RunDir StateDir::open_run(const std::string& id) const {
 
 std::string StateDir::journal_bytes(const std::string& id) const {
   const RunDir run = open_run(id);
-  if (!run.dir().stat_at("journal")) {
-    throw Error(Failure::input, "run " + id + " has no journal");
-  }
+  // A run killed while its directory was being made has no journal yet; like an empty
+  // one, it recorded nothing and so changed nothing (the header comes before any change).
+  if (!run.dir().stat_at("journal")) return {};
   return run.dir().read_at("journal");
 }
 

@@ -54,6 +54,7 @@ class StateDir {
   std::vector<std::string> run_ids() const;  // oldest first
   RunDir create_run();
   RunDir open_run(const std::string& id) const;  // throws Error(usage) for an unknown id
+  // "" when the run has no journal (stopped before creating it).
   std::string journal_bytes(const std::string& id) const;
 
  private:
