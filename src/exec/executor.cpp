@@ -157,6 +157,12 @@ RunResult rollback_run(const RunState& state, ExecContext& context, Journal& jou
     } catch (const Error& e) {
       result.status = "undo-failed";
       result.message = e.what();
+    } catch (const json::exception& e) {
+      // The journal passed its checksums but this step's record lacks what undo reads:
+      // written by another excise, or crafted (a crc32 is no signature). Stop here, in
+      // order, and say which record, rather than end as an "internal error".
+      result.status = "undo-failed";
+      result.message = "its journal record is malformed (" + std::string(e.what()) + ")";
     }
     result.notes = context.notes;
     result.changed = context.changed;

@@ -76,7 +76,9 @@ RunState run_state(const std::vector<json>& records) {
       const std::size_t seq = seq_of(r, i);
       StepRecord& step = state.steps[seq];
       step.seq = seq;
-      step.step = step_from_json(r.at("step"), "journal record " + std::to_string(i + 1));
+      const auto found = r.find("step");
+      if (found == r.end()) bad(i, "'begin' without its 'step'");
+      step.step = step_from_json(*found, "journal record " + std::to_string(i + 1));
       step.undo = r.value("undo", json::object());
     } else if (type == "done" || type == "failed" || type == "undo-begin" || type == "undo-done" ||
                type == "undo-failed") {

@@ -39,10 +39,12 @@ case "$NAME" in
     MAXLEN=16384 ;;
   *) echo "run-fuzzer.sh: unknown target $NAME" >&2; exit 2 ;;
 esac
+DICT=""
+[ -f "tests/fuzz/$NAME.dict" ] && DICT="-dict=tests/fuzz/$NAME.dict"
 LOG="$WORK/log"
 status=0
 "$BIN" -max_total_time="$SECONDS_TO_RUN" -max_len="$MAXLEN" -timeout=10 -rss_limit_mb=2048 \
-  -print_final_stats=1 -artifact_prefix="$WORK/" "$WORK/corpus" "$SEEDS" > "$LOG" 2>&1 || status=$?
+  -print_final_stats=1 -artifact_prefix="$WORK/" $DICT "$WORK/corpus" "$SEEDS" > "$LOG" 2>&1 || status=$?
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$LOG" | tail -1)
 echo "$NAME: ${execs:-?} executions in ${SECONDS_TO_RUN} s, corpus $(ls "$WORK/corpus" | wc -l) inputs, exit $status"
 if [ "$status" -ne 0 ]; then
