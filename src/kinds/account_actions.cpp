@@ -17,6 +17,7 @@
 #include "system/backend.hpp"
 #include "system/safe_root.hpp"
 #include "system/shadow_lock.hpp"
+#include "system/tree.hpp"
 
 namespace excise {
 namespace {
@@ -73,12 +74,14 @@ std::vector<std::string> lock_names(const sys::Dir& etc) {
   return names;
 }
 
-// A run killed inside the lock protocol leaves "<file>.<its pid>" in /etc.
+// A run killed inside the lock protocol leaves "<file>.<its pid>" in /etc, and one killed
+// while replacing an account file its temporary (sys::remove_stale_temps).
 void drop_stale_temps(const sys::ShadowLock& lock, const sys::Dir& etc, ExecContext& context) {
   std::vector<std::string> files(std::begin(kFiles), std::end(kFiles));
   for (const auto& name : lock.remove_stale_temps(files, context.earlier_pids))
     context.log << "excise: note: removed " << shown(etc.child_path(name))
                 << ", left by an earlier excise process that was stopped while locking\n";
+  sys::remove_stale_temps(etc, context.earlier_pids);
 }
 
 sys::Timespec now() {

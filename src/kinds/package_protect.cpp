@@ -202,6 +202,11 @@ void restore_protected(const json& entries, ExecContext& context) {
   for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
     const json& entry = *it;
     if (entry.at("kind") == "file") {
+      // A rollback killed while replacing this file left its temporary beside it.
+      if (const auto r = context.root.resolve(decode_bytes(entry.at("path").get<std::string>()));
+          r && context.backend.writes()) {
+        sys::remove_stale_temps(r->parent, context.earlier_pids);
+      }
       restore_file(entry, context);
     } else {
       restore_tree(json::parse(context.run.get_blob(entry.at("tree"))), context);

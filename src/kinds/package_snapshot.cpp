@@ -12,6 +12,7 @@
 #include "system/dpkg_root.hpp"
 #include "system/dpkg_splice.hpp"
 #include "system/safe_root.hpp"
+#include "system/tree.hpp"
 
 namespace excise {
 namespace {
@@ -143,6 +144,13 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
   sys::Backend& backend = context.backend;
   const Dir admin = admin_dir(context);
   const sys::DpkgLock lock(admin);
+  if (backend.writes()) {
+    // An earlier rollback of this run killed while replacing status or an info file left
+    // its temporary behind.
+    sys::remove_stale_temps(admin, context.earlier_pids);
+    if (const auto info = admin.find_dir("info"))
+      sys::remove_stale_temps(*info, context.earlier_pids);
+  }
   const std::string stanza = decode_bytes(undo.at("stanza").get<std::string>());
 
   const json manifest = json::parse(context.run.get_blob(undo.at("manifest")));

@@ -228,8 +228,14 @@ std::vector<std::string> ShadowLock::remove_stale_temps(
     if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive: not stale
     for (const auto& file : files) {
       const std::string temp = fmt::format("{}.{}", file, pid);
+      // It holds that PID, or nothing yet (killed before its write).
+      struct stat st {};
+      if (::fstatat(etc_dirfd_, temp.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+          !S_ISREG(st.st_mode))
+        continue;
       bool vanished = false;
-      if (read_lock_pid(etc_dirfd_, temp, vanished) != static_cast<pid_t>(pid)) continue;
+      if (st.st_size != 0 && read_lock_pid(etc_dirfd_, temp, vanished) != static_cast<pid_t>(pid))
+        continue;
       if (::unlinkat(etc_dirfd_, temp.c_str(), 0) == 0) removed.push_back(temp);
     }
   }

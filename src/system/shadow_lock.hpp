@@ -58,8 +58,8 @@ class ShadowLock {
   // Removes "<file>.<pid>" for each of `files` and `pids`: the temporary file of the lock
   // protocol above, left behind when a process of ours was killed between creating it and
   // unlinking it (shadow-utils leaves the same on a crash). Only a file that holds that
-  // PID, of a process that no longer exists, and only while this lock is held (so no
-  // tool is in the middle of its own protocol). Returns the names it removed.
+  // PID (or is still empty), of a process that no longer exists, and only while this lock is held
+  // (so no tool is in the middle of its own protocol). Returns the names it removed.
   std::vector<std::string> remove_stale_temps(const std::vector<std::string>& files,
                                               const std::vector<std::int64_t>& pids) const;
 

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "system/safe_root.hpp"
 
@@ -47,6 +48,12 @@ void copy_tree(const Dir& from, std::string_view from_name, const Dir& to,
 // whatever its link count (dpkg's secure_unlink). A directory that gains an entry during
 // the removal stops it with ENOTEMPTY.
 void remove_tree(const Dir& parent, std::string_view name);
+
+// Removes the temporaries write_file_atomic left in `dir` when one of `pids` (processes
+// of an earlier run, from its journal) was killed between naming one and renaming it over
+// its target: ".excise-tmp-<pid>-*", regular files, only for processes that no longer
+// exist. Returns how many it removed.
+std::size_t remove_stale_temps(const Dir& dir, const std::vector<std::int64_t>& pids);
 
 // Replaces `dir/name` atomically and durably: write a temporary file in `dir` (O_TMPFILE,
 // or an O_EXCL random name), set its owner, mode, times and xattrs, fsync, rename over

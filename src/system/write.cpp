@@ -1,5 +1,6 @@
 // Single-object changes: atomic replacement of a file, metadata, renames, directory sync.
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>  // renameat2, RENAME_* (glibc 2.28)
 #include <sys/random.h>
 #include <unistd.h>
@@ -17,12 +18,16 @@ namespace excise::sys {
 
 namespace {
 
+constexpr std::string_view kTempPrefix = ".excise-tmp-";
+
+// ".excise-tmp-<pid>-<random>": the PID lets a later run tell the temporary of a process
+// that was killed before its rename (remove_stale_temps) from one being written now.
 std::string temp_name() {
   unsigned char bytes[8];
   if (::getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) {
     posix::fail("getrandom", "", errno);
   }
-  std::string out = ".excise-tmp-";
+  std::string out = fmt::format("{}{}-", kTempPrefix, ::getpid());
   for (unsigned char b : bytes)
     out += fmt::format("{:02x}", b);
   return out;
@@ -97,6 +102,25 @@ void write_file_atomic(const Dir& dir, std::string_view name, std::string_view c
     throw;
   }
   fsync_dir(dir);
+}
+
+std::size_t remove_stale_temps(const Dir& dir, const std::vector<std::int64_t>& pids) {
+  std::size_t removed = 0;
+  if (!dir.is_open()) return removed;
+  for (const std::int64_t pid : pids) {
+    if (pid <= 0 || pid > 0x7fffffff || pid == ::getpid()) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive
+    const std::string prefix = fmt::format("{}{}-", kTempPrefix, pid);
+    for (const auto& entry : dir.entries()) {
+      if (entry.name.compare(0, prefix.size(), prefix) != 0) continue;
+      const auto st = dir.stat_at(entry.name);
+      if (!st || !st->is_regular()) continue;
+      if (::unlinkat(dir.fd(), entry.name.c_str(), 0) != 0)
+        posix::fail("remove the stale temporary file", dir.child_path(entry.name), errno);
+      ++removed;
+    }
+  }
+  return removed;
 }
 
 void apply_meta(const Dir& dir, std::string_view name, const FileMeta& meta) {
