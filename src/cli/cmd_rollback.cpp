@@ -82,7 +82,7 @@ int run_rollback(const GlobalOptions& global, const RollbackOptions& options) {
   if (run.torn_tail) {
     std::cerr << "excise: note: the journal of run " << id
               << " ends in a record that was never completed (the run was killed while writing "
-                 "it); that step never started and is ignored\n";
+                 "it); it is ignored: it was never made durable, so nothing was done after it\n";
   }
   const std::size_t pending = steps_to_undo(run);
   if (pending == 0) {

@@ -86,6 +86,7 @@ void restore_tree(const json& tree, ExecContext& context) {
   for (const auto& [path, meta] : dirs) {
     const auto r = context.root.resolve(path);
     if (r && !r->stat) {
+      if (context.backend.writes()) sys::remove_stale_temps(r->parent, context.earlier_pids);
       context.backend.make_dir(r->parent, r->name, meta_from_json(meta));
       context.changed = true;
     }

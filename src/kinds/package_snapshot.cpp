@@ -166,6 +166,7 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
       continue;
     }
     if (!resolved->stat) {
+      if (backend.writes()) sys::remove_stale_temps(resolved->parent, context.earlier_pids);
       backend.make_dir(resolved->parent, resolved->name, meta_from_json(meta));
       context.changed = true;
     }
@@ -175,8 +176,17 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
   for (const auto& f : manifest.at("files")) {
     const std::string path = decode_bytes(f.at("path").get<std::string>());
     const std::string qname = f.at("qname");
-    if (keep.is_open() && !keep.stat_at(qname)) continue;  // already back
     const auto resolved = context.root.resolve(path);
+    if (keep.is_open() && !keep.stat_at(qname)) {
+      // Already back. A rollback killed between the rename and set_meta left the inode
+      // with what dpkg made of it (a set-id file chmod 0600 before its unlink): the
+      // metadata goes on again, to that inode only.
+      if (resolved && resolved->stat && resolved->stat->dev == f.at("dev") &&
+          resolved->stat->ino == f.at("ino") && backend.writes()) {
+        backend.set_meta(resolved->parent, resolved->name, meta_from_json(f.at("meta")));
+      }
+      continue;
+    }
     if (!resolved) {
       context.notes.push_back("cannot put back " + path + ": its parent is gone");
       continue;
@@ -211,7 +221,15 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
   const bool as_we_left_it =
       after.empty() ? current == without_stanza(before_status, ref) : sha256_hex(current) == after;
   if (current == before_status) {
-    // dpkg never got to it (killed before the purge): the entry is there already.
+    // dpkg never got to it (killed before the purge), or an earlier rollback put the
+    // status back and was killed before status-old: finish that.
+    if (undo.contains("status_old_before")) {
+      const std::string old = context.run.get_blob(undo.at("status_old_before"));
+      if (!admin.stat_at("status-old") || admin.read_at("status-old") != old) {
+        backend.write_file(admin, "status-old", old, meta_from_json(undo.at("status_old_meta")));
+        context.changed = true;
+      }
+    }
   } else if (as_we_left_it) {
     backend.write_file(admin, "status", before_status, meta_from_json(undo.at("status_meta")));
     if (undo.contains("status_old_before")) {

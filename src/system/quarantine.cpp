@@ -128,8 +128,20 @@ bool restore_path(const SafeRoot& root, Backend& backend, const Dir& quarantine,
     return false;
   }
   // Never moved, or already back. The bits are cleared before the move, so a run killed
-  // between the two (or a move that failed) left set-id files without them in place.
-  if (!held) return put_back_setid(root, backend, record);
+  // between the two (or a move that failed) left set-id files without them in place; and
+  // a rollback killed between its rename and putting back the parent's times left those.
+  if (!held) {
+    bool changed = put_back_setid(root, backend, record);
+    if (const auto back = root.resolve(record.path); back && back->stat) {
+      const Stat parent = back->parent.stat();
+      if (!(parent.mtime == record.parent_mtime)) {
+        backend.set_times(back->parent, ".", record.parent_atime, record.parent_mtime);
+        backend.sync(back->parent);
+        changed = true;
+      }
+    }
+    return changed;
+  }
   const auto resolved = root.resolve(record.path);
   if (!resolved) {
     throw Error(Failure::refused, fmt::format("cannot put back {}: its parent directory is gone; "

@@ -22,7 +22,7 @@ constexpr std::string_view kTempPrefix = ".excise-tmp-";
 
 // ".excise-tmp-<pid>-<random>": the PID lets a later run tell the temporary of a process
 // that was killed before its rename (remove_stale_temps) from one being written now.
-std::string temp_name() {
+std::string make_temp_name() {
   unsigned char bytes[8];
   if (::getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) {
     posix::fail("getrandom", "", errno);
@@ -58,7 +58,7 @@ Fd create_temp(const Dir& dir, std::string_view target, std::string& name, bool&
   }
   unnamed = false;
   for (int attempt = 0; attempt < 16; ++attempt) {
-    name = temp_name();
+    name = make_temp_name();
     fd = Fd(::openat(dir.fd(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                      0600));
     if (fd) return fd;
@@ -72,7 +72,7 @@ Fd create_temp(const Dir& dir, std::string_view target, std::string& name, bool&
 void name_temp(const Dir& dir, int fd, std::string& name, std::string_view target) {
   const std::string proc = posix::proc_fd(fd);
   for (int attempt = 0; attempt < 16; ++attempt) {
-    name = temp_name();
+    name = make_temp_name();
     if (::linkat(AT_FDCWD, proc.c_str(), dir.fd(), name.c_str(), AT_SYMLINK_FOLLOW) == 0) return;
     if (errno != EEXIST) posix::fail("link the temporary file for", target, errno);
   }
@@ -80,6 +80,10 @@ void name_temp(const Dir& dir, int fd, std::string& name, std::string_view targe
 }
 
 }  // namespace
+
+std::string temporary_name() {
+  return make_temp_name();
+}
 
 void write_file_atomic(const Dir& dir, std::string_view name, std::string_view content,
                        const FileMeta& meta) {
@@ -114,9 +118,13 @@ std::size_t remove_stale_temps(const Dir& dir, const std::vector<std::int64_t>& 
     for (const auto& entry : dir.entries()) {
       if (entry.name.compare(0, prefix.size(), prefix) != 0) continue;
       const auto st = dir.stat_at(entry.name);
-      if (!st || !st->is_regular()) continue;
-      if (::unlinkat(dir.fd(), entry.name.c_str(), 0) != 0)
-        posix::fail("remove the stale temporary file", dir.child_path(entry.name), errno);
+      if (!st || (!st->is_regular() && !st->is_dir())) continue;
+      // A directory is one Backend::make_dir was making: still empty (it is only
+      // populated after its rename), else rmdir refuses and it is kept.
+      if (::unlinkat(dir.fd(), entry.name.c_str(), st->is_dir() ? AT_REMOVEDIR : 0) != 0) {
+        if (errno == ENOTEMPTY || errno == EEXIST) continue;
+        posix::fail("remove the stale temporary", dir.child_path(entry.name), errno);
+      }
       ++removed;
     }
   }
