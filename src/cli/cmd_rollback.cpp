@@ -19,12 +19,14 @@
 namespace excise {
 namespace {
 
-RunState read_run(const StateDir& state, const std::string& id, JournalRead& read) {
+// `location`: the state directory as the host sees it (under --root), for the message.
+RunState read_run(const StateDir& state, const std::string& location, const std::string& id,
+                  JournalRead& read) {
   read = parse_journal(state.journal_bytes(id));
   if (!read.corruption.empty()) {
     throw Error(Failure::input, "the journal of run " + id + " is damaged: " + read.corruption +
-                                    "; nothing was done. Inspect " + shown(state.dir().path()) +
-                                    "/runs/" + id + " by hand");
+                                    "; nothing was done. Inspect " + shown(location) + "/runs/" +
+                                    id + " by hand");
   }
   RunState run = run_state(read.records);
   run.torn_tail = read.torn_tail;
@@ -78,7 +80,7 @@ int run_rollback(const GlobalOptions& global, const RollbackOptions& options) {
                            "recorded nothing (it was stopped before its journal began), so it "
                            "changed nothing: nothing to undo");
   }
-  const RunState run = read_run(*state, id, read);
+  const RunState run = read_run(*state, StateDir::location(root, global.state_dir), id, read);
   if (run.torn_tail) {
     std::cerr << "excise: note: the journal of run " << id
               << " ends in a record that was never completed (the run was killed while writing "

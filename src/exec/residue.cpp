@@ -31,6 +31,7 @@ void drop_all(const sys::Dir& in, const std::string& name, sys::Backend& backend
 }  // namespace
 
 void discard_prepared(const Step& step, std::size_t seq, ExecContext& context) {
+  if (!context.backend.writes()) return;  // a dry run reports undo steps only
   context.seq = seq;
   const sys::Dir& q = context.run.quarantine();
   if (q.is_open()) {
