@@ -157,7 +157,18 @@ int run_apply(const GlobalOptions& global, const ApplyOptions& options) {
   RunDir run = state->create_run();
   FileJournal journal(run.dir(), "journal");
   ExecContext context{root, *backend, run, target, std::cerr};
-  const RunResult result = apply_plan(plan, global.command_line, context, journal, step_printer);
+  RunResult result;
+  try {
+    result = apply_plan(plan, global.command_line, context, journal, step_printer);
+  } catch (const Error& e) {
+    // The run stopped at once (the journal cannot be written or synced: S15), so nothing
+    // after the last durable record happened. Say what can be done with it.
+    throw Error(e.failure(), std::string(e.what()) + "\nrun " + run.id() +
+                                 " stopped there; once the cause is fixed, `excise rollback " +
+                                 run.id() +
+                                 "` puts back what it did, or `excise apply` again "
+                                 "finishes it");
+  }
   return print_result(global, result, plan);
 }
 
