@@ -62,7 +62,8 @@ int run_rollback(const GlobalOptions& global, const RollbackOptions& options) {
     throw Error(Failure::usage, "rollback needs a run id or --last (excise runs lists the runs)");
   }
   const sys::SafeRoot root = open_root(global);
-  auto state = StateDir::open(root, global.state_dir, false);
+  // The parent's times, if kept for later, are put back again after the undo (below).
+  auto state = StateDir::open(root, global.state_dir, false, !options.dry_run);
   if (!state || state->run_ids().empty()) {
     throw Error(Failure::usage, "no runs recorded for " + shown(root.path()) + " (in " +
                                     shown(StateDir::location(root, global.state_dir)) + ")");
@@ -76,6 +77,7 @@ int run_rollback(const GlobalOptions& global, const RollbackOptions& options) {
   if (const JournalRead peek = parse_journal(state->journal_bytes(id));
       peek.corruption.empty() && peek.records.empty()) {
     // Stopped before its header was durable, and the header comes before any change.
+    if (!options.dry_run) state->finish_parent_times();
     return nothing_to_undo(global, id,
                            "recorded nothing (it was stopped before its journal began), so it "
                            "changed nothing: nothing to undo");
@@ -88,6 +90,7 @@ int run_rollback(const GlobalOptions& global, const RollbackOptions& options) {
   }
   const std::size_t pending = steps_to_undo(run);
   if (pending == 0) {
+    if (!options.dry_run) state->finish_parent_times();
     return nothing_to_undo(
         global, id, "has nothing left to undo (" + std::string(run_phase_name(run.phase)) + ")");
   }
@@ -116,6 +119,7 @@ int run_rollback(const GlobalOptions& global, const RollbackOptions& options) {
     const auto backend = sys::make_real_backend();
     ExecContext context{root, *backend, run_dir, target, std::cerr};
     result = rollback_run(run, context, journal, step_printer);
+    state->finish_parent_times();
   }
   if (global.format == OutputFormat::json) {
     nlohmann::json out = run_to_json(result);

@@ -23,9 +23,13 @@ std::size_t close_interrupted_runs(StateDir& state, const sys::SafeRoot& root, c
       continue;
     }
     const RunState run = run_state(read.records);
-    if (run.ended || run.phase != RunPhase::applying) continue;
+    const bool interrupted = !run.ended && run.phase == RunPhase::applying;
+    // A run that stopped at a failed step: that step may have failed after taking what
+    // it could not give back (a lock file it could not remove). Settling finds nothing to
+    // do when nothing is left, so a failed run is looked at on every apply.
+    const bool failed = run.phase == RunPhase::failed;
+    if (!interrupted && !failed) continue;
     RunDir run_dir = state.open_run(id);
-    FileJournal journal(run_dir.dir(), "journal");
     ExecContext context(root, backend, run_dir, target, log);
     context.earlier_pids = run.pids;
     // Only the last step that began can have been under way, but it may be under way even
@@ -37,6 +41,8 @@ std::size_t close_interrupted_runs(StateDir& state, const sys::SafeRoot& root, c
         action->settle(step.step, step.undo, context);
       }
     }
+    if (!interrupted) continue;
+    FileJournal journal(run_dir.dir(), "journal");
     discard_prepared(run, context);
     journal.append({{"type", "end"}, {"status", "interrupted"}});
     log << "excise: note: run " << id << " was interrupted at step " << run.steps.size()

@@ -84,7 +84,7 @@ std::string StateDir::location(const sys::SafeRoot& root, const std::string& ove
 }
 
 std::optional<StateDir> StateDir::open(const sys::SafeRoot& root, const std::string& override_path,
-                                       bool create) {
+                                       bool create, bool keep_parent_times) {
   std::optional<sys::Dir> parent;
   std::string name(kDefaultName);
   if (override_path.empty()) {
@@ -106,9 +106,9 @@ std::optional<StateDir> StateDir::open(const sys::SafeRoot& root, const std::str
     }
   }
   if (!parent) return std::nullopt;
-  auto dir = sys::open_state_dir(*parent, name, create);
+  auto dir = sys::open_state_dir(*parent, name, create, keep_parent_times);
   if (!dir) return std::nullopt;
-  return StateDir(std::move(*dir));
+  return StateDir(std::move(*dir), std::move(*parent), name);
 }
 
 sys::Dir StateDir::runs() const {
@@ -147,6 +147,10 @@ RunDir StateDir::open_run(const std::string& id) const {
   auto quarantine = sys::open_private_dir(dir, "q", true);
   auto blobs = sys::open_private_dir(dir, "blobs", true);
   return RunDir(id, std::move(dir), std::move(*quarantine), std::move(*blobs));
+}
+
+void StateDir::finish_parent_times() const {
+  sys::finish_state_dir(parent_, name_);
 }
 
 std::string StateDir::journal_bytes(const std::string& id) const {

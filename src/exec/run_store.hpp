@@ -45,8 +45,9 @@ class RunDir {
 class StateDir {
  public:
   // nullopt when the state directory does not exist and `create` is false.
+  // keep_parent_times: see finish_parent_times.
   static std::optional<StateDir> open(const sys::SafeRoot& root, const std::string& override_path,
-                                      bool create);
+                                      bool create, bool keep_parent_times = false);
   // Where it would be, for messages and dry-run placeholders.
   static std::string location(const sys::SafeRoot& root, const std::string& override_path);
 
@@ -56,11 +57,18 @@ class StateDir {
   RunDir open_run(const std::string& id) const;  // throws Error(usage) for an unknown id
   // "" when the run has no journal (stopped before creating it).
   std::string journal_bytes(const std::string& id) const;
+  // Puts back the times of the state directory's parent if its creation could not
+  // (sys::open_state_dir keeps them for later). A rollback calls it last, since a step it
+  // undid may have put back the parent's times as they were after that creation.
+  void finish_parent_times() const;
 
  private:
-  explicit StateDir(sys::Dir dir) : dir_(std::move(dir)) {}
+  StateDir(sys::Dir dir, sys::Dir parent, std::string name)
+      : dir_(std::move(dir)), parent_(std::move(parent)), name_(std::move(name)) {}
   sys::Dir runs() const;
   sys::Dir dir_;
+  sys::Dir parent_;
+  std::string name_;
 };
 
 }  // namespace excise

@@ -74,6 +74,24 @@ std::vector<std::string> lock_names(const sys::Dir& etc) {
   return names;
 }
 
+// Releases the lock prepare took, before "done" is journaled: a lock file that cannot be
+// removed (an I/O error) fails the step, instead of being left behind by a run that says
+// it succeeded. The next apply or rollback removes it (its process is then gone).
+void release_held(ExecContext& context) {
+  const auto held =
+      std::static_pointer_cast<std::pair<sys::Dir, std::shared_ptr<sys::ShadowLock>>>(context.held);
+  if (!held || !held->second) return;
+  std::string failed;
+  for (const auto& p : held->second->release()) {
+    if (p.rfind("cannot remove", 0) == 0) failed += " " + p + ";";
+  }
+  if (failed.empty()) return;  // others (a lock someone else removed) are not ours to fail on
+  std::string message =
+      "the account files were edited but their locks were not all released:" + failed;
+  message += " the next excise run on this root removes what is left";
+  throw Error(Failure::system, message);
+}
+
 // A run killed inside the lock protocol leaves "<file>.<its pid>" in /etc, and one killed
 // while replacing an account file its temporary (sys::remove_stale_temps).
 void drop_stale_temps(const sys::ShadowLock& lock, const sys::Dir& etc, ExecContext& context) {
@@ -127,6 +145,7 @@ class AccountRemoval final : public Action {
       context.notes.push_back(n);
     if (!edit.changed()) {
       context.notes.push_back("already gone: " + std::string(group_ ? "group " : "user ") + who);
+      release_held(context);
       return;
     }
     for (const char* name : kFiles) {
@@ -138,11 +157,20 @@ class AccountRemoval final : public Action {
       context.backend.write_file(etc, name, *new_text, meta);
     }
     context.changed = true;
+    release_held(context);
   }
 
   // Killed while holding the shadow-utils locks: their files stay behind with our dead
   // PID. Taking and releasing the locks replaces and removes them, as shadow-utils does.
+  // Only when a lock or lock temporary of one of the run's dead processes is there: taking
+  // the locks has effects of its own (lock files come and go, /etc's times change).
   void settle(const Step& step, const json&, ExecContext& context) const override {
+    const sys::Dir etc = etc_dir(context);
+    std::vector<std::string> files(std::begin(kFiles), std::end(kFiles));
+    if (sys::ShadowLock::stale_files(etc.fd(), files, context.earlier_pids).empty() &&
+        !sys::has_stale_temps(etc, context.earlier_pids)) {
+      return;
+    }
     abandon(step, context);
   }
 

@@ -17,10 +17,11 @@
 namespace excise::sys {
 namespace {
 
-void restore_mtime(const Dir& dir, const Stat& before) {
+// Best effort (only cosmetic for the parent); says whether it worked.
+bool restore_mtime(const Dir& dir, const Stat& before) {
   const struct timespec times[2] = {{before.atime.sec, before.atime.nsec},
                                     {before.mtime.sec, before.mtime.nsec}};
-  ::futimens(dir.fd(), times);  // best effort: only cosmetic for the parent
+  return ::futimens(dir.fd(), times) == 0;
 }
 
 bool make_dir(const Dir& parent, std::string_view name, mode_t mode) {
@@ -65,7 +66,7 @@ void fail(std::string_view what, const std::string& path) {
 }
 
 // Finishes an interrupted creation (see open_state_dir).
-void recover_state_dir(const Dir& parent, std::string_view name) {
+void recover_state_dir_impl(const Dir& parent, std::string_view name, bool keep_file) {
   const std::string prefix = temp_prefix(name);
   std::optional<Stat> times;
   for (const auto& entry : parent.entries()) {
@@ -86,16 +87,23 @@ void recover_state_dir(const Dir& parent, std::string_view name) {
     if (const auto parsed = times_from_text(dir->read_at(kParentTimes, 128))) times = parsed;
   }
   if (!times) return;
-  restore_mtime(parent, *times);
+  // If the times cannot be put back now, the file stays for the next run to try again.
+  if (!restore_mtime(parent, *times)) return;
   fsync_dir(parent);
+  if (keep_file) return;
   if (dir && dir->stat_at(kParentTimes) && ::unlinkat(dir->fd(), kParentTimes.data(), 0) != 0)
     fail("cannot remove", dir->child_path(kParentTimes));
 }
 
 }  // namespace
 
-std::optional<Dir> open_state_dir(const Dir& parent, std::string_view name, bool create) {
-  recover_state_dir(parent, name);
+void finish_state_dir(const Dir& parent, std::string_view name) {
+  recover_state_dir_impl(parent, name, false);
+}
+
+std::optional<Dir> open_state_dir(const Dir& parent, std::string_view name, bool create,
+                                  bool keep_parent_times) {
+  recover_state_dir_impl(parent, name, keep_parent_times);
   if (!parent.stat_at(name) && create) {
     const Stat before = parent.stat();
     const std::string temp = temp_prefix(name) + times_text(before);
@@ -119,7 +127,8 @@ std::optional<Dir> open_state_dir(const Dir& parent, std::string_view name, bool
       fail("cannot rename into place", parent.child_path(temp));
     }
     fsync_dir(parent);
-    recover_state_dir(parent, name);  // times back, then the file and any loser's temp go
+    recover_state_dir_impl(parent, name,
+                           false);  // times back, then the file and any loser's temp go
   }
   return open_private_dir(parent, name, false);
 }

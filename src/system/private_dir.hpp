@@ -22,7 +22,13 @@ std::optional<Dir> open_private_dir(const Dir& parent, std::string_view name, bo
 // renamed into place, and the times put back before that file is removed. Every call
 // first finishes what an interrupted one left: a temporary directory is removed, a
 // "parent-times" file is applied and removed; either way the parent gets its times back.
-std::optional<Dir> open_state_dir(const Dir& parent, std::string_view name, bool create);
+// With keep_parent_times, a "parent-times" file found is applied but kept, for
+// finish_state_dir to apply again and remove (a rollback: see StateDir).
+std::optional<Dir> open_state_dir(const Dir& parent, std::string_view name, bool create,
+                                  bool keep_parent_times = false);
+
+// What every open_state_dir call does first: finish an interrupted creation.
+void finish_state_dir(const Dir& parent, std::string_view name);
 
 // Opens parent/name as a plain directory, creating it (0755) when absent.
 Dir open_or_make_dir(const Dir& parent, std::string_view name);

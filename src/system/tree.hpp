@@ -58,6 +58,8 @@ std::string temporary_name();
 // one into place: ".excise-tmp-<pid>-*" regular files and empty directories, only for
 // processes that no longer exist. Returns how many it removed.
 std::size_t remove_stale_temps(const Dir& dir, const std::vector<std::int64_t>& pids);
+// Whether remove_stale_temps would remove anything. Reads only.
+bool has_stale_temps(const Dir& dir, const std::vector<std::int64_t>& pids);
 
 // Replaces `dir/name` atomically and durably: write a temporary file in `dir` (O_TMPFILE,
 // or an O_EXCL random name), set its owner, mode, times and xattrs, fsync, rename over

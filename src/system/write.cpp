@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -108,9 +109,12 @@ void write_file_atomic(const Dir& dir, std::string_view name, std::string_view c
   fsync_dir(dir);
 }
 
-std::size_t remove_stale_temps(const Dir& dir, const std::vector<std::int64_t>& pids) {
-  std::size_t removed = 0;
-  if (!dir.is_open()) return removed;
+namespace {
+
+// Calls `found` for each stale temporary (see remove_stale_temps) until it returns false.
+void each_stale_temp(const Dir& dir, const std::vector<std::int64_t>& pids,
+                     const std::function<bool(const std::string&, const Stat&)>& found) {
+  if (!dir.is_open()) return;
   for (const std::int64_t pid : pids) {
     if (pid <= 0 || pid > 0x7fffffff || pid == ::getpid()) continue;
     if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive
@@ -119,15 +123,34 @@ std::size_t remove_stale_temps(const Dir& dir, const std::vector<std::int64_t>& 
       if (entry.name.compare(0, prefix.size(), prefix) != 0) continue;
       const auto st = dir.stat_at(entry.name);
       if (!st || (!st->is_regular() && !st->is_dir())) continue;
-      // A directory is one Backend::make_dir was making: still empty (it is only
-      // populated after its rename), else rmdir refuses and it is kept.
-      if (::unlinkat(dir.fd(), entry.name.c_str(), st->is_dir() ? AT_REMOVEDIR : 0) != 0) {
-        if (errno == ENOTEMPTY || errno == EEXIST) continue;
-        posix::fail("remove the stale temporary", dir.child_path(entry.name), errno);
-      }
-      ++removed;
+      if (!found(entry.name, *st)) return;
     }
   }
+}
+
+}  // namespace
+
+bool has_stale_temps(const Dir& dir, const std::vector<std::int64_t>& pids) {
+  bool any = false;
+  each_stale_temp(dir, pids, [&](const std::string&, const Stat&) {
+    any = true;
+    return false;
+  });
+  return any;
+}
+
+std::size_t remove_stale_temps(const Dir& dir, const std::vector<std::int64_t>& pids) {
+  std::size_t removed = 0;
+  each_stale_temp(dir, pids, [&](const std::string& name, const Stat& st) {
+    // A directory is one Backend::make_dir was making: still empty (it is only populated
+    // after its rename), else rmdir refuses and it is kept.
+    if (::unlinkat(dir.fd(), name.c_str(), st.is_dir() ? AT_REMOVEDIR : 0) != 0) {
+      if (errno == ENOTEMPTY || errno == EEXIST) return true;
+      posix::fail("remove the stale temporary", dir.child_path(name), errno);
+    }
+    ++removed;
+    return true;
+  });
   return removed;
 }
 
