@@ -26,6 +26,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from excise_e2e import *  # noqa: E402,F401,F403
 from excise_e2e.fault_scenario import copy_scenario, make_reference_scenario  # noqa: E402
+from excise_e2e.sweep import no_leak_check  # noqa: E402
 
 # The locks: released by the run that failed cleanly, left by the killed one.
 NOT_COMPARED = ["var/lib/excise/**", "etc/.pwd.lock", "etc/*.lock", "var/log/dpkg.log"]
@@ -56,6 +57,7 @@ class JournalSyncFailure(unittest.TestCase):
         argv = excise_argv("apply", "--yes", "--root", sc.root.path, sc.playbook)
         if strace:
             argv = ["strace", "-o", os.path.join(self.tmp, "trace"), *strace, "--", *argv]
+            env = {**(env or {}), **no_leak_check()}
         return run(argv, env=env)
 
     def journal(self, sc) -> list[str]:
@@ -68,7 +70,8 @@ class JournalSyncFailure(unittest.TestCase):
         sc = self.copy()
         trace = os.path.join(self.tmp, "discover")
         r = run(["strace", "-o", trace, "-e", "trace=openat,fdatasync", "--",
-                 *excise_argv("apply", "--yes", "--root", sc.root.path, sc.playbook)])
+                 *excise_argv("apply", "--yes", "--root", sc.root.path, sc.playbook)],
+                env=no_leak_check())
         self.assertEqual(r.code, 0, str(r))
         fd, n, out = None, 0, []
         with open(trace) as f:
