@@ -65,8 +65,9 @@ void fail(std::string_view what, const std::string& path) {
   throw Error(Failure::system, std::string(what) + " " + shown(path) + ": " + std::strerror(errno));
 }
 
-// Finishes an interrupted creation (see open_state_dir).
-void recover_state_dir_impl(const Dir& parent, std::string_view name, bool keep_file) {
+// Finishes an interrupted creation (see open_state_dir). Returns 0, or the errno of
+// putting back the parent's times when that failed (the file is then kept).
+int recover_state_dir_impl(const Dir& parent, std::string_view name, bool keep_file) {
   const std::string prefix = temp_prefix(name);
   std::optional<Stat> times;
   for (const auto& entry : parent.entries()) {
@@ -86,13 +87,14 @@ void recover_state_dir_impl(const Dir& parent, std::string_view name, bool keep_
   if (dir && dir->stat_at(kParentTimes)) {
     if (const auto parsed = times_from_text(dir->read_at(kParentTimes, 128))) times = parsed;
   }
-  if (!times) return;
+  if (!times) return 0;
   // If the times cannot be put back now, the file stays for the next run to try again.
-  if (!restore_mtime(parent, *times)) return;
+  if (!restore_mtime(parent, *times)) return errno;
   fsync_dir(parent);
-  if (keep_file) return;
+  if (keep_file) return 0;
   if (dir && dir->stat_at(kParentTimes) && ::unlinkat(dir->fd(), kParentTimes.data(), 0) != 0)
     fail("cannot remove", dir->child_path(kParentTimes));
+  return 0;
 }
 
 }  // namespace
@@ -127,8 +129,14 @@ std::optional<Dir> open_state_dir(const Dir& parent, std::string_view name, bool
       fail("cannot rename into place", parent.child_path(temp));
     }
     fsync_dir(parent);
-    recover_state_dir_impl(parent, name,
-                           false);  // times back, then the file and any loser's temp go
+    // Times back, then the file goes. If the times could not be put back (an I/O error),
+    // every step would record the wrong ones as "before": stop now, before any run
+    // begins. The file stays, so the next excise on this root puts them back.
+    if (const int error = recover_state_dir_impl(parent, name, false); error != 0) {
+      throw Error(Failure::system, "created " + shown(parent.child_path(name)) +
+                                       " but cannot put back the times of " + shown(parent.path()) +
+                                       ": " + std::strerror(error) + "; nothing else was changed");
+    }
   }
   return open_private_dir(parent, name, false);
 }
