@@ -149,9 +149,9 @@ int run_apply(const GlobalOptions& global, const ApplyOptions& options) {
   const auto backend = sys::make_real_backend();
   std::optional<StateDir> state = StateDir::open(root, global.state_dir, !plan.steps.empty());
   std::optional<RunLock> lock;
-  // With nothing to do and no run to close, no lock either: a second apply writes nothing
+  // With nothing to do and no run to close or tidy, no lock either: a second apply writes nothing
   // at all (DESIGN.md invariant 4), not even the lock's holder line.
-  if (state && (!plan.steps.empty() || has_interrupted_runs(*state))) {
+  if (state && (!plan.steps.empty() || has_runs_to_close(*state, root, target, *backend))) {
     lock.emplace(RunLock::acquire(state->dir(), "excise apply on " + root.path()));
     close_interrupted_runs(*state, root, target, *backend, std::cerr);
   }
@@ -164,7 +164,18 @@ int run_apply(const GlobalOptions& global, const ApplyOptions& options) {
   RunDir run = state->create_run();
   FileJournal journal(run.dir(), "journal");
   ExecContext context{root, *backend, run, target, std::cerr};
-  const RunResult result = apply_plan(plan, global.command_line, context, journal, step_printer);
+  RunResult result;
+  try {
+    result = apply_plan(plan, global.command_line, context, journal, step_printer);
+  } catch (const Error& e) {
+    // The run stopped at once (the journal cannot be written or synced: S15), so nothing
+    // after the last durable record happened. Say what can be done with it.
+    throw Error(e.failure(), std::string(e.what()) + "\nrun " + run.id() +
+                                 " stopped there; once the cause is fixed, `excise rollback " +
+                                 run.id() +
+                                 "` puts back what it did, or `excise apply` again "
+                                 "finishes it");
+  }
   return print_result(global, result, plan);
 }
 

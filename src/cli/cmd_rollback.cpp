@@ -38,6 +38,19 @@ std::size_t steps_to_undo(const RunState& run) {
   return n;
 }
 
+int nothing_to_undo(const GlobalOptions& global, const RollbackOptions& options,
+                    const std::string& id, const std::string& why) {
+  if (global.format == OutputFormat::json) {
+    // The same document as any rollback (format_version, dry_run, error...), empty.
+    nlohmann::json out = run_to_json({id, "rollback", true, false, options.dry_run, {}, ""});
+    out["exit_code"] = 0;
+    print_json(out);
+  } else {
+    std::cout << "run " << id << " " << why << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 int run_rollback(const GlobalOptions& global, const RollbackOptions& options) {
@@ -45,7 +58,8 @@ int run_rollback(const GlobalOptions& global, const RollbackOptions& options) {
     throw Error(Failure::usage, "rollback needs a run id or --last (excise runs lists the runs)");
   }
   const sys::SafeRoot root = open_root(global);
-  auto state = StateDir::open(root, global.state_dir, false);
+  // The parent's times, if kept for later, are put back again after the undo (below).
+  auto state = StateDir::open(root, global.state_dir, false, !options.dry_run);
   if (!state || state->run_ids().empty()) {
     throw Error(Failure::usage, "no runs recorded for " + shown(root.path()) + " (in " +
                                     shown(StateDir::location(root, global.state_dir)) + ")");
@@ -55,21 +69,38 @@ int run_rollback(const GlobalOptions& global, const RollbackOptions& options) {
   // Read (and so check) the run and ask before taking the lock: an unknown id, a damaged
   // journal or a "no" leave the state directory exactly as it was.
   JournalRead read;
-  RunState run = read_run(*state, id, read);
-  auto nothing_left = [&] {
-    if (global.format == OutputFormat::json) {
-      // The same document as any rollback (format_version, dry_run, error...), empty.
-      nlohmann::json out = run_to_json({id, "rollback", true, false, options.dry_run, {}, ""});
-      out["exit_code"] = 0;
-      print_json(out);
-    } else {
-      std::cout << "run " << id << " has nothing left to undo (" << run_phase_name(run.phase)
-                << ")\n";
+  std::optional<RunLock> lock;
+  auto take_lock = [&] {
+    if (!options.dry_run && !lock)
+      lock.emplace(RunLock::acquire(state->dir(), "excise rollback " + id + " on " + root.path()));
+  };
+  // Nothing to undo still finishes what an earlier run left for later (the state
+  // directory's parent times), under the lock.
+  auto nothing_left = [&](const std::string& why) {
+    if (!options.dry_run) {
+      take_lock();
+      state->finish_parent_times();
     }
-    return 0;
+    return nothing_to_undo(global, options, id, why);
+  };
+  if (const JournalRead peek = parse_journal(state->journal_bytes(id));
+      peek.corruption.empty() && peek.records.empty()) {
+    // Stopped before its header was durable, and the header comes before any change.
+    return nothing_left(
+        "recorded nothing (it was stopped before its journal began), so it changed nothing: "
+        "nothing to undo");
+  }
+  RunState run = read_run(*state, id, read);
+  if (run.torn_tail) {
+    std::cerr << "excise: note: the journal of run " << id
+              << " ends in a record that was never completed (the run was killed while writing "
+                 "it); it is ignored: it was never made durable, so nothing was done after it\n";
+  }
+  auto phase_note = [&] {
+    return "has nothing left to undo (" + std::string(run_phase_name(run.phase)) + ")";
   };
   const std::size_t pending = steps_to_undo(run);
-  if (pending == 0) return nothing_left();
+  if (pending == 0) return nothing_left(phase_note());
   if (!options.yes && !options.dry_run &&
       !confirm("Undo " + std::to_string(pending) + " steps of run " + id + " on " +
                    shown(root.path()) + "?",
@@ -78,17 +109,11 @@ int run_rollback(const GlobalOptions& global, const RollbackOptions& options) {
     return 1;
   }
 
-  std::optional<RunLock> lock;
   if (!options.dry_run) {
-    lock.emplace(RunLock::acquire(state->dir(), "excise rollback " + id + " on " + root.path()));
+    take_lock();
     // Read again under the lock: another rollback may have undone steps meanwhile.
     run = read_run(*state, id, read);
-    if (steps_to_undo(run) == 0) return nothing_left();
-  }
-  if (run.torn_tail) {
-    std::cerr << "excise: note: the journal of run " << id
-              << " ends in a record that was never completed (the run was killed while writing "
-                 "it); that step never started and is ignored\n";
+    if (steps_to_undo(run) == 0) return nothing_left(phase_note());
   }
 
   const Target target = probe_target(root);
@@ -108,6 +133,7 @@ int run_rollback(const GlobalOptions& global, const RollbackOptions& options) {
     const auto backend = sys::make_real_backend();
     ExecContext context{root, *backend, run_dir, target, std::cerr};
     result = rollback_run(run, context, journal, step_printer);
+    state->finish_parent_times();
   }
   if (global.format == OutputFormat::json) {
     nlohmann::json out = run_to_json(result);

@@ -16,11 +16,16 @@ namespace excise {
 namespace {
 
 // One run's line and JSON entry. Throws Error when its journal cannot be read or makes no
-// sense (a run killed before its first record has none at all).
+// sense.
 nlohmann::json describe_run(const StateDir& state, const std::string& id, std::string& text) {
   const JournalRead read = parse_journal(state.journal_bytes(id));
   if (!read.corruption.empty()) throw Error(Failure::input, read.corruption);
-  if (read.records.empty()) throw Error(Failure::input, "empty journal");
+  if (read.records.empty()) {
+    // Killed before its header was durable: it changed nothing (see excise rollback).
+    text +=
+        fmt::format("{}  empty: stopped before its journal began; changed nothing\n", shown(id));
+    return {{"run", encode_bytes(id)}, {"state", "empty"}};
+  }
   const RunState run = run_state(read.records);
   std::size_t done = 0, undone = 0;
   for (const auto& [seq, step] : run.steps) {
@@ -51,8 +56,7 @@ int run_runs(const GlobalOptions& global) {
   nlohmann::json runs = nlohmann::json::array();
   std::string text;
   for (const auto& id : state ? state->run_ids() : std::vector<std::string>{}) {
-    // One damaged run (say, killed before its journal existed) is listed as such; it does
-    // not hide the others.
+    // One damaged run is listed as such; it does not hide the others.
     try {
       runs.push_back(describe_run(*state, id, text));
     } catch (const std::exception& e) {  // also a record of the wrong JSON shape

@@ -3,8 +3,12 @@
 // "begin" (durable) -> apply -> journal "done"; and for rollback: undo, newest first.
 // undo must be idempotent and must cope with a step that was interrupted anywhere
 // between "begin" and "done": it looks at the system and puts back only what is gone.
+// prepare must not change the system: it may only keep things in the run (blobs, and
+// quarantine entries named "<seq>" or "<seq>.<something>", which exec/residue.hpp drops
+// when the run stops before "begin") and take locks it releases in abandon.
 #pragma once
 
+#include <cstdint>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -43,6 +47,9 @@ struct ExecContext {
   // What a step keeps from prepare to apply (a lock it took to read pre-images that must
   // still hold when it writes). The executor drops it when the step ends.
   std::shared_ptr<void> held;
+  // The processes that ran this run before (its journal's "pid" fields) when undoing or
+  // settling it: one may have died holding a lock, leaving a file named after its PID.
+  std::vector<std::int64_t> earlier_pids;
 };
 
 class Action {
@@ -55,7 +62,14 @@ class Action {
   virtual void undo(const Step& step, const json& undo, ExecContext& context) const = 0;
   // The run was killed while this step was under way and a new apply is starting: tidy
   // what a finished step would have tidied (locks left behind), without undoing anything.
+  // Also called for a run that ended at a failed step, when needs_settling says so.
   virtual void settle(const Step&, const json&, ExecContext&) const {}
+  // Whether settle has something to do (reads only): lets an apply with nothing else to do
+  // write nothing at all.
+  virtual bool needs_settling(const Step&, const json&, ExecContext&) const { return false; }
+  // The run stopped after this step's prepare started but before its "begin" record was
+  // durable: release what prepare took outside the quarantine (locks). Idempotent.
+  virtual void abandon(const Step&, ExecContext&) const {}
 };
 
 // Actions are registered next to the kinds (src/kinds/registry.cpp).

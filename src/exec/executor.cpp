@@ -1,11 +1,14 @@
 #include "exec/executor.hpp"
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "excise/bytes.hpp"
 #include "excise/clock.hpp"
 #include "excise/error.hpp"
 #include "exec/fail_points.hpp"
+#include "exec/residue.hpp"
 #include "exec/run_store.hpp"
 #include "plan/plan_json.hpp"
 #include "system/backend.hpp"
@@ -41,6 +44,15 @@ StepResult run_step(const Step& step, std::size_t seq, ExecContext& context, Jou
     ~DropHeld() { c.held.reset(); }
   } drop_held{context};
   json undo;
+  // Nothing journaled names what prepare made so far: if it fails, drop that now (a kill
+  // instead is handled by the next rollback or apply, exec/residue.hpp). Best effort: the
+  // error that stopped prepare is the one to report.
+  auto drop_prepared = [&] {
+    try {
+      discard_prepared(step, seq, context);
+    } catch (const std::exception&) {
+    }
+  };
   try {
     undo = action.prepare(step, context);
   } catch (const Error& e) {
@@ -48,10 +60,14 @@ StepResult run_step(const Step& step, std::size_t seq, ExecContext& context, Jou
     // out here: SAFETY S19) and keeps copies. The step fails before it begins, so it has
     // no record to undo; the run ends "failed" with the reason in its "end" record, not
     // looking like a killed one.
+    drop_prepared();
     result.status = "failed";
     result.message = e.what();
     result.notes = context.notes;
     return result;
+  } catch (...) {
+    drop_prepared();
+    throw;
   }
   journal.append({{"type", "begin"}, {"seq", seq}, {"step", step_to_json(step)}, {"undo", undo}});
   try {
@@ -92,6 +108,7 @@ RunResult apply_plan(const Plan& plan, const std::string& command_line, ExecCont
                  {"tool_version", EXCISE_VERSION},
                  {"root", encode_bytes(context.target.root_path)},
                  {"started", utc_now()},
+                 {"pid", static_cast<std::int64_t>(::getpid())},
                  {"plan", plan_to_json(plan)}});
   journal.append(header);
   const std::size_t total = plan.steps.size();
@@ -124,7 +141,12 @@ RunResult rollback_run(const RunState& state, ExecContext& context, Journal& jou
   run.run_id = state.id;
   run.command = "rollback";
   run.dry_run = !context.backend.writes();
-  journal.append({{"type", "rollback-begin"}, {"started", utc_now()}});
+  journal.append({{"type", "rollback-begin"},
+                  {"started", utc_now()},
+                  {"pid", static_cast<std::int64_t>(::getpid())}});
+  context.earlier_pids = state.pids;
+  // The newest thing a stopped apply may have done: prepare a step it never began.
+  discard_prepared(state, context);
   const std::size_t total = state.steps.size();
   for (auto it = state.steps.rbegin(); it != state.steps.rend(); ++it) {
     const StepRecord& record = it->second;
@@ -144,6 +166,12 @@ RunResult rollback_run(const RunState& state, ExecContext& context, Journal& jou
     } catch (const Error& e) {
       result.status = "undo-failed";
       result.message = e.what();
+    } catch (const json::exception& e) {
+      // The journal passed its checksums but this step's record lacks what undo reads:
+      // written by another excise, or crafted (a crc32 is no signature). Stop here, in
+      // order, and say which record, rather than end as an "internal error".
+      result.status = "undo-failed";
+      result.message = "its journal record is malformed (" + std::string(e.what()) + ")";
     }
     result.notes = context.notes;
     result.changed = context.changed;

@@ -52,9 +52,16 @@ RunState run_state(const std::vector<json>& records) {
   state.command = text_of(header, "command");
   state.root = decode_bytes(text_of(header, "root"));
   state.started = text_of(header, "started");
+  const auto note_pid = [&](const json& r) {
+    if (const auto pid = r.find("pid"); pid != r.end() && pid->is_number_integer())
+      state.pids.push_back(pid->get<std::int64_t>());
+  };
+  note_pid(header);
+  const json* planned = nullptr;
   if (const auto plan = header.find("plan"); plan != header.end() && plan->is_object()) {
     if (const auto steps = plan->find("steps"); steps != plan->end() && steps->is_array()) {
       state.planned_steps = steps->size();
+      planned = &*steps;
     }
     if (const auto playbooks = plan->find("playbooks"); playbooks != plan->end()) {
       for (const auto& p : *playbooks)
@@ -69,7 +76,9 @@ RunState run_state(const std::vector<json>& records) {
       const std::size_t seq = seq_of(r, i);
       StepRecord& step = state.steps[seq];
       step.seq = seq;
-      step.step = step_from_json(r.at("step"), "journal record " + std::to_string(i + 1));
+      const auto found = r.find("step");
+      if (found == r.end()) bad(i, "'begin' without its 'step'");
+      step.step = step_from_json(*found, "journal record " + std::to_string(i + 1));
       step.undo = r.value("undo", json::object());
     } else if (type == "done" || type == "failed" || type == "undo-begin" || type == "undo-done" ||
                type == "undo-failed") {
@@ -94,17 +103,32 @@ RunState run_state(const std::vector<json>& records) {
     } else if (type == "end") {
       const std::string status = text_of(r, "status");
       state.ended = true;
+      state.end_status = status;
       // "interrupted": a later apply closed a run that had been killed halfway.
       state.phase = status == "applied"       ? RunPhase::applied
                     : status == "interrupted" ? RunPhase::applying
                                               : RunPhase::failed;
     } else if (type == "rollback-begin") {
       state.phase = RunPhase::rolling_back;
+      note_pid(r);
     } else if (type == "rollback-end") {
       state.phase = text_of(r, "status") == "rolled-back" ? RunPhase::rolled_back
                                                           : RunPhase::rollback_incomplete;
     } else {
       bad(i, "unknown record type '" + type + "'");
+    }
+  }
+  // Steps are prepared and begun in order, so only the one after the last begun step can
+  // have been prepared without a durable "begin".
+  if (state.end_status.empty() || state.end_status == "interrupted") {
+    const std::size_t next = state.steps.empty() ? 1 : state.steps.rbegin()->first + 1;
+    if (planned != nullptr && next <= planned->size()) {
+      try {
+        state.preparing = step_from_json((*planned)[next - 1], "journal record 1 (plan)");
+        state.preparing_seq = next;
+      } catch (const Error&) {
+        // A plan we cannot read names no step to tidy; undoing what began does not need it.
+      }
     }
   }
   return state;

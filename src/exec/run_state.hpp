@@ -45,9 +45,18 @@ struct RunState {
   std::vector<std::string> products;
   std::size_t planned_steps = 0;
   RunPhase phase = RunPhase::applying;
-  bool ended = false;  // the apply wrote its "end" record (or a later run closed it)
+  bool ended = false;      // the apply wrote its "end" record (or a later run closed it)
+  std::string end_status;  // of the "end" record: applied, failed, interrupted; "" if none
   std::map<std::size_t, StepRecord> steps;  // every step that began, by seq
   bool torn_tail = false;
+  // Every process that worked on the run (the apply's, each rollback's), from the header
+  // and the "rollback-begin" records.
+  std::vector<std::int64_t> pids;
+  // The step after the last one that began, when the apply stopped without ending (killed,
+  // or its prepare threw): its prepare may have run without its "begin" record becoming
+  // durable, leaving links in the run's quarantine or locks behind (exec/residue.hpp).
+  std::optional<Step> preparing;
+  std::size_t preparing_seq = 0;
 };
 
 // Throws Error(input) when the records do not make sense (a "done" without its "begin"...).

@@ -72,7 +72,7 @@ std::string StateDir::location(const sys::SafeRoot& root, const std::string& ove
 }
 
 std::optional<StateDir> StateDir::open(const sys::SafeRoot& root, const std::string& override_path,
-                                       bool create) {
+                                       bool create, bool keep_parent_times) {
   std::optional<sys::Dir> parent;
   std::string name(kDefaultName);
   if (override_path.empty()) {
@@ -94,9 +94,9 @@ std::optional<StateDir> StateDir::open(const sys::SafeRoot& root, const std::str
     }
   }
   if (!parent) return std::nullopt;
-  auto dir = sys::open_private_dir(*parent, name, create);
+  auto dir = sys::open_state_dir(*parent, name, create, keep_parent_times);
   if (!dir) return std::nullopt;
-  return StateDir(std::move(*dir), location(root, override_path));
+  return StateDir(std::move(*dir), std::move(*parent), name, location(root, override_path));
 }
 
 sys::Dir StateDir::runs() const {
@@ -158,12 +158,16 @@ RunDir StateDir::open_run(const std::string& id) const {
   return RunDir(id, std::move(dir), std::move(*quarantine), std::move(*blobs));
 }
 
+void StateDir::finish_parent_times() const {
+  sys::finish_state_dir(parent_, name_);
+}
+
 std::string StateDir::journal_bytes(const std::string& id) const {
-  // Reading a journal (excise runs, the checks before a rollback) writes nothing.
+  // Reading a journal (excise runs, the checks before a rollback) writes nothing. A run
+  // killed while its directory was being made has no journal yet; like an empty one, it
+  // recorded nothing and so changed nothing (the header comes before any change).
   const sys::Dir dir = run_dir(id);
-  if (!dir.stat_at("journal")) {
-    throw Error(Failure::input, "run " + id + " has no journal");
-  }
+  if (!dir.stat_at("journal")) return {};
   return dir.read_at("journal");
 }
 

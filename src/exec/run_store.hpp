@@ -45,8 +45,9 @@ class RunDir {
 class StateDir {
  public:
   // nullopt when the state directory does not exist and `create` is false.
+  // keep_parent_times: see finish_parent_times.
   static std::optional<StateDir> open(const sys::SafeRoot& root, const std::string& override_path,
-                                      bool create);
+                                      bool create, bool keep_parent_times = false);
   // Where it would be, for messages and dry-run placeholders.
   static std::string location(const sys::SafeRoot& root, const std::string& override_path);
 
@@ -56,14 +57,24 @@ class StateDir {
   std::vector<std::string> run_ids() const;  // oldest first
   RunDir create_run();
   RunDir open_run(const std::string& id) const;  // throws Error(usage) for an unknown id
+  // "" when the run has no journal (stopped before creating it).
   std::string journal_bytes(const std::string& id) const;
+  // Puts back the times of the state directory's parent if its creation could not
+  // (sys::open_state_dir keeps them for later). A rollback calls it last, since a step it
+  // undid may have put back the parent's times as they were after that creation.
+  void finish_parent_times() const;
 
  private:
-  StateDir(sys::Dir dir, std::string host_path)
-      : dir_(std::move(dir)), host_path_(std::move(host_path)) {}
+  StateDir(sys::Dir dir, sys::Dir parent, std::string name, std::string host_path)
+      : dir_(std::move(dir)),
+        parent_(std::move(parent)),
+        name_(std::move(name)),
+        host_path_(std::move(host_path)) {}
   sys::Dir run_dir(const std::string& id) const;
   sys::Dir runs() const;
   sys::Dir dir_;
+  sys::Dir parent_;
+  std::string name_;
   std::string host_path_;
 };
 

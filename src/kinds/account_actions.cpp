@@ -15,6 +15,7 @@
 #include "system/backend.hpp"
 #include "system/safe_root.hpp"
 #include "system/shadow_lock.hpp"
+#include "system/tree.hpp"
 
 namespace excise {
 namespace {
@@ -71,6 +72,34 @@ std::vector<std::string> lock_names(const sys::Dir& etc) {
   return names;
 }
 
+// Releases the lock prepare took, before "done" is journaled: a lock file that cannot be
+// removed (an I/O error) fails the step, instead of being left behind by a run that says
+// it succeeded. The next apply or rollback removes it (its process is then gone).
+void release_held(ExecContext& context) {
+  const auto held =
+      std::static_pointer_cast<std::pair<sys::Dir, std::shared_ptr<sys::ShadowLock>>>(context.held);
+  if (!held || !held->second) return;
+  std::string failed;
+  for (const auto& p : held->second->release()) {
+    if (p.rfind("cannot remove", 0) == 0) failed += " " + p + ";";
+  }
+  if (failed.empty()) return;  // others (a lock someone else removed) are not ours to fail on
+  std::string message =
+      "the account files were edited but their locks were not all released:" + failed;
+  message += " the next excise run on this root removes what is left";
+  throw Error(Failure::system, message);
+}
+
+// A run killed inside the lock protocol leaves "<file>.<its pid>" in /etc, and one killed
+// while replacing an account file its temporary (sys::remove_stale_temps).
+void drop_stale_temps(const sys::ShadowLock& lock, const sys::Dir& etc, ExecContext& context) {
+  std::vector<std::string> files(std::begin(kFiles), std::end(kFiles));
+  for (const auto& name : lock.remove_stale_temps(files, context.earlier_pids))
+    context.log << "excise: note: removed " << shown(etc.child_path(name))
+                << ", left by an earlier excise process that was stopped while locking\n";
+  sys::remove_stale_temps(etc, context.earlier_pids);
+}
+
 class AccountRemoval final : public Action {
  public:
   explicit AccountRemoval(bool group) : group_(group) {}
@@ -108,6 +137,7 @@ class AccountRemoval final : public Action {
       context.notes.push_back(n);
     if (!edit.changed()) {
       context.notes.push_back("already gone: " + std::string(group_ ? "group " : "user ") + who);
+      release_held(context);
       return;
     }
     for (const char* name : kFiles) {
@@ -119,13 +149,29 @@ class AccountRemoval final : public Action {
       context.backend.write_file(etc, name, *new_text, meta);
     }
     context.changed = true;
+    release_held(context);
   }
 
   // Killed while holding the shadow-utils locks: their files stay behind with our dead
   // PID. Taking and releasing the locks replaces and removes them, as shadow-utils does.
-  void settle(const Step&, const json&, ExecContext& context) const override {
+  // Only when a lock or lock temporary of one of the run's dead processes is there: taking
+  // the locks has effects of its own (lock files come and go, /etc's times change).
+  void settle(const Step& step, const json& undo, ExecContext& context) const override {
+    if (needs_settling(step, undo, context)) abandon(step, context);
+  }
+
+  bool needs_settling(const Step&, const json&, ExecContext& context) const override {
+    const sys::Dir etc = etc_dir(context);
+    std::vector<std::string> files(std::begin(kFiles), std::end(kFiles));
+    return !sys::ShadowLock::stale_files(etc.fd(), files, context.earlier_pids).empty() ||
+           sys::has_stale_temps(etc, context.earlier_pids);
+  }
+
+  // Killed after prepare took the locks, before "begin": the same stale lock files.
+  void abandon(const Step&, ExecContext& context) const override {
     const sys::Dir etc = etc_dir(context);
     auto lock = sys::ShadowLock::acquire(etc.fd(), context.root.path() + "/etc", lock_names(etc));
+    drop_stale_temps(lock, etc, context);
     for (const auto& problem : lock.release())
       context.log << "excise: note: " << problem << "\n";
   }
@@ -137,6 +183,7 @@ class AccountRemoval final : public Action {
     if (context.backend.writes())
       lock.emplace(
           sys::ShadowLock::acquire(etc.fd(), context.root.path() + "/etc", lock_names(etc)));
+    if (lock) drop_stale_temps(*lock, etc, context);
     const sys::AccountFiles before = from_blobs(undo, context);
     // What apply wrote is a pure function of the pre-image: no need to have journaled it.
     const sys::AccountFiles ours =

@@ -91,6 +91,7 @@ void restore_tree(const json& tree, ExecContext& context) {
   for (const auto& [path, meta] : dirs) {
     const auto r = context.root.resolve(path);
     if (r && !r->stat) {
+      if (context.backend.writes()) sys::remove_stale_temps(r->parent, context.earlier_pids);
       context.backend.make_dir(r->parent, r->name, meta_from_json(meta));
       context.changed = true;
     }
@@ -232,6 +233,11 @@ void restore_protected(const json& entries, ExecContext& context) {
   for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
     const json& entry = *it;
     if (entry.at("kind") == "file") {
+      // A rollback killed while replacing this file left its temporary beside it.
+      if (const auto r = context.root.resolve(decode_bytes(entry.at("path").get<std::string>()));
+          r && context.backend.writes()) {
+        sys::remove_stale_temps(r->parent, context.earlier_pids);
+      }
       restore_file(entry, context);
     } else if (entry.at("kind") == "absent") {
       restore_absent(entry, context);

@@ -15,6 +15,7 @@
 #include "system/dpkg_root.hpp"
 #include "system/dpkg_splice.hpp"
 #include "system/safe_root.hpp"
+#include "system/tree.hpp"
 
 namespace excise {
 namespace {
@@ -186,6 +187,13 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
   // when missing): SAFETY S25. There is nothing to protect from dpkg when nothing is written.
   std::optional<sys::DpkgLock> lock;
   if (backend.writes()) lock.emplace(admin);
+  if (backend.writes()) {
+    // An earlier rollback of this run killed while replacing status or an info file left
+    // its temporary behind.
+    sys::remove_stale_temps(admin, context.earlier_pids);
+    if (const auto info = admin.find_dir("info"))
+      sys::remove_stale_temps(*info, context.earlier_pids);
+  }
   const std::string stanza = decode_bytes(undo.at("stanza").get<std::string>());
 
   const json manifest = json::parse(context.run.get_blob(undo.at("manifest")));
@@ -201,6 +209,7 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
       continue;
     }
     if (!resolved->stat) {
+      if (backend.writes()) sys::remove_stale_temps(resolved->parent, context.earlier_pids);
       backend.make_dir(resolved->parent, resolved->name, meta_from_json(meta));
       context.changed = true;
     }
@@ -211,8 +220,17 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
   for (const auto& f : manifest.at("files")) {
     const std::string path = decode_bytes(f.at("path").get<std::string>());
     const std::string qname = f.at("qname");
-    if (keep.is_open() && !keep.stat_at(qname)) continue;  // already back
     const auto resolved = context.root.resolve(path);
+    if (keep.is_open() && !keep.stat_at(qname)) {
+      // Already back. A rollback killed between the rename and set_meta left the inode
+      // with what dpkg made of it (a set-id file chmod 0600 before its unlink): the
+      // metadata goes on again, to that inode only.
+      if (resolved && resolved->stat && resolved->stat->dev == f.at("dev") &&
+          resolved->stat->ino == f.at("ino") && backend.writes()) {
+        backend.set_meta(resolved->parent, resolved->name, meta_from_json(f.at("meta")));
+      }
+      continue;
+    }
     if (!resolved) {
       context.notes.push_back("cannot put back " + path + ": its parent is gone");
       continue;
@@ -247,7 +265,15 @@ void restore_package_snapshot(const PackageRef& ref, const json& undo, ExecConte
   const bool as_we_left_it =
       after.empty() ? current == without_stanza(before_status, ref) : sha256_hex(current) == after;
   if (current == before_status) {
-    // dpkg never got to it (killed before the purge): the entry is there already.
+    // dpkg never got to it (killed before the purge), or an earlier rollback put the
+    // status back and was killed before status-old: finish that.
+    if (undo.contains("status_old_before")) {
+      const std::string old = context.run.get_blob(undo.at("status_old_before"));
+      if (!admin.stat_at("status-old") || admin.read_at("status-old") != old) {
+        backend.write_file(admin, "status-old", old, meta_from_json(undo.at("status_old_meta")));
+        context.changed = true;
+      }
+    }
   } else if (as_we_left_it) {
     backend.write_file(admin, "status", before_status, meta_from_json(undo.at("status_meta")));
     if (undo.contains("status_old_before")) {

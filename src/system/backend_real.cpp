@@ -1,6 +1,7 @@
 // The backend that changes the machine: each operation is one of the descriptor-based
 // functions of this layer.
 #include <fcntl.h>
+#include <stdio.h>  // renameat2, RENAME_NOREPLACE
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include "system/meta.hpp"
 #include "system/posix.hpp"
 #include "system/process.hpp"
+#include "system/tree.hpp"
 #include "system/unlink.hpp"
 
 namespace excise::sys {
@@ -32,14 +34,26 @@ class RealBackend : public Backend {
   void make_dir(const Dir& in, std::string_view name, const FileMeta& meta) override {
     posix::check_name(in.path(), name);
     const std::string path = in.child_path(name);
-    // Created private, then given its metadata through a descriptor of the directory we
-    // just made (not by name: the name could be swapped in a directory others can write).
-    if (::mkdirat(in.fd(), std::string(name).c_str(), 0700) != 0) {
-      posix::fail("create directory", path, errno);
+    if (in.stat_at(name)) posix::fail("create directory", path, EEXIST);
+    // Made whole under a temporary name, then renamed into place: a crash must not leave
+    // the name with the private mode it is created with, which a later rollback would take
+    // for a directory already put back. What a crash can leave is the empty temporary,
+    // which remove_stale_temps recognises. The metadata goes on through a descriptor of
+    // the directory just made (not by name: the name could be swapped).
+    const std::string temp = temporary_name();
+    if (::mkdirat(in.fd(), temp.c_str(), 0700) != 0) posix::fail("create directory", path, errno);
+    try {
+      Fd dir = posix::open_dir_at(in.fd(), temp, path);
+      if (!dir) posix::fail("open directory", path, errno);
+      meta::apply({dir.get(), false, false, path}, meta);
+      if (::renameat2(in.fd(), temp.c_str(), in.fd(), std::string(name).c_str(),
+                      RENAME_NOREPLACE) != 0) {
+        posix::fail("create directory", path, errno);
+      }
+    } catch (...) {
+      ::unlinkat(in.fd(), temp.c_str(), AT_REMOVEDIR);  // ours and empty: best effort
+      throw;
     }
-    Fd dir = posix::open_dir_at(in.fd(), name, path);
-    if (!dir) posix::fail("open directory", path, errno);
-    meta::apply({dir.get(), false, false, path}, meta);
   }
 
   void hard_link(const Dir& from, std::string_view from_name, const Dir& to,

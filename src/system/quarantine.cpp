@@ -26,6 +26,21 @@ bool setid_with_other_links(const Stat& st) {
   return st.is_regular() && (st.mode & 06000) != 0 && st.nlink > 1;
 }
 
+// Gives back the set-id bits quarantine_path cleared, to the files that still have
+// exactly the permissions it left them (so a mode someone set since is kept). Returns
+// whether it changed anything.
+bool put_back_setid(const SafeRoot& root, Backend& backend, const QuarantineRecord& record) {
+  bool changed = false;
+  for (const auto& [path, mode] : record.cleared_setid) {
+    const auto file = root.resolve(path);
+    if (!file || !file->stat || !file->stat->is_regular()) continue;
+    if (file->stat->permissions() != (mode & ~06000u)) continue;
+    backend.set_mode(file->parent, file->name, mode);
+    changed = true;
+  }
+  return changed;
+}
+
 }  // namespace
 
 std::string copy_started_marker(const std::string& qname) {
@@ -112,7 +127,21 @@ bool restore_path(const SafeRoot& root, Backend& backend, const Dir& quarantine,
     drop_markers();
     return false;
   }
-  if (!held) return false;  // never moved, or already back
+  // Never moved, or already back. The bits are cleared before the move, so a run killed
+  // between the two (or a move that failed) left set-id files without them in place; and
+  // a rollback killed between its rename and putting back the parent's times left those.
+  if (!held) {
+    bool changed = put_back_setid(root, backend, record);
+    if (const auto back = root.resolve(record.path); back && back->stat) {
+      const Stat parent = back->parent.stat();
+      if (!(parent.mtime == record.parent_mtime)) {
+        backend.set_times(back->parent, ".", record.parent_atime, record.parent_mtime);
+        backend.sync(back->parent);
+        changed = true;
+      }
+    }
+    return changed;
+  }
   const auto resolved = root.resolve(record.path);
   if (!resolved) {
     throw Error(Failure::refused, fmt::format("cannot put back {}: its parent directory is gone; "
@@ -139,11 +168,7 @@ bool restore_path(const SafeRoot& root, Backend& backend, const Dir& quarantine,
     backend.rename(quarantine, record.qname, resolved->parent, resolved->name,
                    RenameMode::noreplace);
   }
-  for (const auto& [path, mode] : record.cleared_setid) {
-    if (const auto again = root.resolve(path); again && again->stat && again->stat->is_regular()) {
-      backend.set_mode(again->parent, again->name, mode);
-    }
-  }
+  put_back_setid(root, backend, record);
   backend.set_times(resolved->parent, ".", record.parent_atime, record.parent_mtime);
   backend.sync(resolved->parent);
   backend.sync(quarantine);

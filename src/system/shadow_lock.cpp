@@ -113,7 +113,7 @@ std::optional<pid_t> read_lock_pid(int dirfd, const std::string& name, bool& van
 
 // One attempt at shadow-utils' link lock. True when we hold it.
 bool try_file_lock(int dirfd, const std::string& temp, const std::string& lock,
-                   const std::string& temp_path) {
+                   const std::string& temp_path, std::vector<std::string>& leftovers) {
   ::unlinkat(dirfd, temp.c_str(), 0);  // a leftover of a process that had our PID
   const int fd =
       ::openat(dirfd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -138,17 +138,19 @@ bool try_file_lock(int dirfd, const std::string& temp, const std::string& lock,
     ::unlinkat(dirfd, temp.c_str(), 0);
     fail_errno("cannot link", temp_path, error);
   }
-  ::unlinkat(dirfd, temp.c_str(), 0);
+  // shadow-utils ignores a failure here; we keep the name and try again at release, which
+  // reports it if it still fails (a temporary left in /etc is litter nobody removes).
+  if (::unlinkat(dirfd, temp.c_str(), 0) != 0 && errno != ENOENT) leftovers.push_back(temp);
   return held;
 }
 
 void lock_file(int dirfd, std::string_view etc, const std::string& file, Clock::time_point deadline,
-               const ShadowLockOptions& options) {
+               const ShadowLockOptions& options, std::vector<std::string>& leftovers) {
   const std::string temp = fmt::format("{}.{}", file, ::getpid());
   const std::string lock = file + ".lock";
   const std::string file_path = join(etc, file), lock_path = join(etc, lock);
   while (true) {
-    if (try_file_lock(dirfd, temp, lock, join(etc, temp))) return;
+    if (try_file_lock(dirfd, temp, lock, join(etc, temp), leftovers)) return;
     bool vanished = false;
     const auto pid = read_lock_pid(dirfd, lock, vanished);
     if (vanished) continue;  // released between our link and our read
@@ -177,8 +179,10 @@ ShadowLock::ShadowLock(ShadowLock&& other) noexcept
       etc_display_(std::move(other.etc_display_)),
       pwd_lock_(std::move(other.pwd_lock_)),
       created_pwd_lock_(other.created_pwd_lock_),
-      file_locks_(std::move(other.file_locks_)) {
+      file_locks_(std::move(other.file_locks_)),
+      leftover_temps_(std::move(other.leftover_temps_)) {
   other.file_locks_.clear();
+  other.leftover_temps_.clear();
 }
 
 ShadowLock& ShadowLock::operator=(ShadowLock&& other) noexcept {
@@ -190,6 +194,8 @@ ShadowLock& ShadowLock::operator=(ShadowLock&& other) noexcept {
     created_pwd_lock_ = other.created_pwd_lock_;
     file_locks_ = std::move(other.file_locks_);
     other.file_locks_.clear();
+    leftover_temps_ = std::move(other.leftover_temps_);
+    other.leftover_temps_.clear();
   }
   return *this;
 }
@@ -213,10 +219,54 @@ ShadowLock ShadowLock::acquire(int etc_dirfd, std::string_view etc_display,
     if (file.empty() || file.find('/') != std::string::npos) {
       throw Error(Failure::usage, fmt::format("not a file name in /etc: \"{}\"", shown(file)));
     }
-    lock_file(etc_dirfd, etc_display, file, deadline, options);
+    lock_file(etc_dirfd, etc_display, file, deadline, options, guard.leftover_temps_);
     guard.file_locks_.push_back(file + ".lock");
   }
   return guard;
+}
+
+std::vector<std::string> ShadowLock::stale_files(int etc_dirfd,
+                                                 const std::vector<std::string>& files,
+                                                 const std::vector<std::int64_t>& pids) {
+  std::vector<std::string> found;
+  for (const std::int64_t pid : pids) {
+    if (pid <= 0 || pid > 0x7fffffff || pid == ::getpid()) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    for (const auto& file : files) {
+      for (const std::string& name : {file + ".lock", fmt::format("{}.{}", file, pid)}) {
+        bool vanished = false;
+        struct stat st {};
+        if (::fstatat(etc_dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        const bool empty_temp = S_ISREG(st.st_mode) && st.st_size == 0 && name != file + ".lock";
+        if (empty_temp || read_lock_pid(etc_dirfd, name, vanished) == static_cast<pid_t>(pid))
+          found.push_back(name);
+      }
+    }
+  }
+  return found;
+}
+
+std::vector<std::string> ShadowLock::remove_stale_temps(
+    const std::vector<std::string>& files, const std::vector<std::int64_t>& pids) const {
+  std::vector<std::string> removed;
+  if (!held()) return removed;
+  for (const std::int64_t pid : pids) {
+    if (pid <= 0 || pid > 0x7fffffff || pid == ::getpid()) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive: not stale
+    for (const auto& file : files) {
+      const std::string temp = fmt::format("{}.{}", file, pid);
+      // It holds that PID, or nothing yet (killed before its write).
+      struct stat st {};
+      if (::fstatat(etc_dirfd_, temp.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+          !S_ISREG(st.st_mode))
+        continue;
+      bool vanished = false;
+      if (st.st_size != 0 && read_lock_pid(etc_dirfd_, temp, vanished) != static_cast<pid_t>(pid))
+        continue;
+      if (::unlinkat(etc_dirfd_, temp.c_str(), 0) == 0) removed.push_back(temp);
+    }
+  }
+  return removed;
 }
 
 std::vector<std::string> ShadowLock::release() {
@@ -236,6 +286,13 @@ std::vector<std::string> ShadowLock::release() {
     }
   }
   file_locks_.clear();
+  for (const auto& temp : leftover_temps_) {
+    if (::unlinkat(etc_dirfd_, temp.c_str(), 0) != 0 && errno != ENOENT) {
+      problems.push_back(fmt::format("cannot remove {}: {}", shown(join(etc_display_, temp)),
+                                     std::strerror(errno)));
+    }
+  }
+  leftover_temps_.clear();
   pwd_lock_.reset();  // closing the description drops the OFD lock
   return problems;
 }

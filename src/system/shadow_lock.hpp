@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,12 +55,26 @@ class ShadowLock {
   // Idempotent. Problems are returned, not thrown ("...passwd.lock now belongs to ...").
   std::vector<std::string> release();
 
+  // Removes "<file>.<pid>" for each of `files` and `pids`: the temporary file of the lock
+  // protocol above, left behind when a process of ours was killed between creating it and
+  // unlinking it (shadow-utils leaves the same on a crash). Only a file that holds that
+  // PID (or is still empty), of a process that no longer exists, and only while this lock is held
+  // (so no tool is in the middle of its own protocol). Returns the names it removed.
+  // The names remove_stale_temps would remove, and "<file>.lock" files holding one of
+  // `pids` whose process is gone: what a killed (or failed) run left. Reads only.
+  static std::vector<std::string> stale_files(int etc_dirfd, const std::vector<std::string>& files,
+                                              const std::vector<std::int64_t>& pids);
+
+  std::vector<std::string> remove_stale_temps(const std::vector<std::string>& files,
+                                              const std::vector<std::int64_t>& pids) const;
+
  private:
   int etc_dirfd_ = -1;
   std::string etc_display_;
   Fd pwd_lock_;
   bool created_pwd_lock_ = false;
-  std::vector<std::string> file_locks_;  // "passwd.lock"... that we created
+  std::vector<std::string> file_locks_;      // "passwd.lock"... that we created
+  std::vector<std::string> leftover_temps_;  // "passwd.<pid>" we could not unlink at once
 };
 
 }  // namespace excise::sys

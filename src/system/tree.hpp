@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "system/safe_root.hpp"
 
@@ -47,6 +48,18 @@ void copy_tree(const Dir& from, std::string_view from_name, const Dir& to,
 // whatever its link count (dpkg's secure_unlink). A directory that gains an entry during
 // the removal stops it with ENOTEMPTY.
 void remove_tree(const Dir& parent, std::string_view name);
+
+// A fresh temporary name for an entry made whole and then renamed into place:
+// ".excise-tmp-<pid>-<16 hex digits>".
+std::string temporary_name();
+
+// Removes the temporaries write_file_atomic and Backend::make_dir left in `dir` when one
+// of `pids` (processes of an earlier run, from its journal) was killed before renaming
+// one into place: ".excise-tmp-<pid>-*" regular files and empty directories, only for
+// processes that no longer exist. Returns how many it removed.
+std::size_t remove_stale_temps(const Dir& dir, const std::vector<std::int64_t>& pids);
+// Whether remove_stale_temps would remove anything. Reads only.
+bool has_stale_temps(const Dir& dir, const std::vector<std::int64_t>& pids);
 
 // Replaces `dir/name` atomically and durably: write a temporary file in `dir` (O_TMPFILE,
 // or an O_EXCL random name), set its owner, mode, times and xattrs, fsync, rename over

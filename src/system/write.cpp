@@ -1,10 +1,12 @@
 // Single-object changes: atomic replacement of a file, metadata, renames, directory sync.
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>  // renameat2, RENAME_* (glibc 2.28)
 #include <sys/random.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -17,12 +19,16 @@ namespace excise::sys {
 
 namespace {
 
-std::string temp_name() {
+constexpr std::string_view kTempPrefix = ".excise-tmp-";
+
+// ".excise-tmp-<pid>-<random>": the PID lets a later run tell the temporary of a process
+// that was killed before its rename (remove_stale_temps) from one being written now.
+std::string make_temp_name() {
   unsigned char bytes[8];
   if (::getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) {
     posix::fail("getrandom", "", errno);
   }
-  std::string out = ".excise-tmp-";
+  std::string out = fmt::format("{}{}-", kTempPrefix, ::getpid());
   for (unsigned char b : bytes)
     out += fmt::format("{:02x}", b);
   return out;
@@ -53,7 +59,7 @@ Fd create_temp(const Dir& dir, std::string_view target, std::string& name, bool&
   }
   unnamed = false;
   for (int attempt = 0; attempt < 16; ++attempt) {
-    name = temp_name();
+    name = make_temp_name();
     fd = Fd(::openat(dir.fd(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                      0600));
     if (fd) return fd;
@@ -67,7 +73,7 @@ Fd create_temp(const Dir& dir, std::string_view target, std::string& name, bool&
 void name_temp(const Dir& dir, int fd, std::string& name, std::string_view target) {
   const std::string proc = posix::proc_fd(fd);
   for (int attempt = 0; attempt < 16; ++attempt) {
-    name = temp_name();
+    name = make_temp_name();
     if (::linkat(AT_FDCWD, proc.c_str(), dir.fd(), name.c_str(), AT_SYMLINK_FOLLOW) == 0) return;
     if (errno != EEXIST) posix::fail("link the temporary file for", target, errno);
   }
@@ -75,6 +81,10 @@ void name_temp(const Dir& dir, int fd, std::string& name, std::string_view targe
 }
 
 }  // namespace
+
+std::string temporary_name() {
+  return make_temp_name();
+}
 
 void write_file_atomic(const Dir& dir, std::string_view name, std::string_view content,
                        const FileMeta& meta) {
@@ -97,6 +107,51 @@ void write_file_atomic(const Dir& dir, std::string_view name, std::string_view c
     throw;
   }
   fsync_dir(dir);
+}
+
+namespace {
+
+// Calls `found` for each stale temporary (see remove_stale_temps) until it returns false.
+void each_stale_temp(const Dir& dir, const std::vector<std::int64_t>& pids,
+                     const std::function<bool(const std::string&, const Stat&)>& found) {
+  if (!dir.is_open()) return;
+  for (const std::int64_t pid : pids) {
+    if (pid <= 0 || pid > 0x7fffffff || pid == ::getpid()) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive
+    const std::string prefix = fmt::format("{}{}-", kTempPrefix, pid);
+    for (const auto& entry : dir.entries()) {
+      if (entry.name.compare(0, prefix.size(), prefix) != 0) continue;
+      const auto st = dir.stat_at(entry.name);
+      if (!st || (!st->is_regular() && !st->is_dir())) continue;
+      if (!found(entry.name, *st)) return;
+    }
+  }
+}
+
+}  // namespace
+
+bool has_stale_temps(const Dir& dir, const std::vector<std::int64_t>& pids) {
+  bool any = false;
+  each_stale_temp(dir, pids, [&](const std::string&, const Stat&) {
+    any = true;
+    return false;
+  });
+  return any;
+}
+
+std::size_t remove_stale_temps(const Dir& dir, const std::vector<std::int64_t>& pids) {
+  std::size_t removed = 0;
+  each_stale_temp(dir, pids, [&](const std::string& name, const Stat& st) {
+    // A directory is one Backend::make_dir was making: still empty (it is only populated
+    // after its rename), else rmdir refuses and it is kept.
+    if (::unlinkat(dir.fd(), name.c_str(), st.is_dir() ? AT_REMOVEDIR : 0) != 0) {
+      if (errno == ENOTEMPTY || errno == EEXIST) return true;
+      posix::fail("remove the stale temporary", dir.child_path(name), errno);
+    }
+    ++removed;
+    return true;
+  });
+  return removed;
 }
 
 void apply_meta(const Dir& dir, std::string_view name, const FileMeta& meta) {

@@ -80,7 +80,8 @@ class Runs(unittest.TestCase):
     def test_runs_lists_a_run_without_journal_and_orders_ids_by_number(self):
         # Runs of one second get ids X, X-2, X-3...; X-10 comes after X-9. A run killed
         # between making its directory and writing its journal has no journal at all: it
-        # is listed as damaged, and it stops neither `runs` nor a later apply.
+        # recorded nothing and so changed nothing (the header comes before any change). It
+        # is listed as empty, has nothing to undo, and stops neither `runs` nor a later apply.
         w = World(self)
         w.files("/opt/acme", ["a"])
         pb = w.paths_playbook("acme", "/opt/acme/*")
@@ -92,16 +93,16 @@ class Runs(unittest.TestCase):
             os.mkdir(runs + name.encode(), 0o700)
         doc = json_only(self, w.check("runs", "--format", "json"), "excise-runs")
         self.assertEqual([r["run"] for r in doc["runs"]], [real] + names)
-        self.assertEqual(doc["runs"][-1], {"run": names[-1], "state": "damaged",
-                                           "problem": f"run {names[-1]} has no journal"})
+        self.assertEqual(doc["runs"][-1], {"run": names[-1], "state": "empty"})
         lines = w.check("runs").stdout.splitlines()
-        self.assertEqual(lines[-1], f"{names[-1]}  damaged: run {names[-1]} has no journal")
-        r = w.check("rollback", "--last", "--yes", expect=1)
-        self.assertEqual(r.stderr, f"excise: error: run {names[-1]} has no journal\n")
+        self.assertEqual(lines[-1],
+                         f"{names[-1]}  empty: stopped before its journal began; changed nothing")
+        r = w.check("rollback", "--last", "--yes")
+        self.assertEqual(r.stdout, f"run {names[-1]} recorded nothing (it was stopped before its "
+                                   "journal began), so it changed nothing: nothing to undo\n")
         w.files("/opt/acme", ["b"])
         r = w.check("apply", "--yes", pb)
-        self.assertIn(f"excise: note: run {names[-1]} has a damaged journal and is left as it "
-                      f"is: run {names[-1]} has no journal\n", r.stderr)
+        self.assertNotIn(names[-1], r.stderr)
 
     def test_rollback_usage_errors(self):
         w = World(self)

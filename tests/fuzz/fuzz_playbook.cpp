@@ -1,6 +1,7 @@
 // libFuzzer target over the whole playbook loader: TOML guard, toml++, schema, kinds,
 // globs, protected paths, regexes, ordering (SAFETY.md S24). Build and run it with
-// scripts/fuzz-playbook.sh; every input must give playbooks or diagnostics, never a crash.
+// scripts/fuzz.sh (or ctest -L fuzz in build-fuzz); every input must give playbooks or diagnostics,
+// never a crash.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

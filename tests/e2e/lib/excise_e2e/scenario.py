@@ -174,6 +174,8 @@ class Scenario:
                                        # untouched if scripts=skip
     odd_names: list[bytes]             # hostile-named leftovers (all under /opt/acme/data)
     deb_paths: dict[str, str] = field(default_factory=dict)
+    # Files the playbook edits in place (the line kind): path -> content after apply.
+    edited: dict[bytes, bytes] = field(default_factory=dict)
     merged_usr: bool = False
     build_seconds: float = 0.0
 
@@ -202,7 +204,9 @@ class Scenario:
         accounts in the views. `exclude`/`ignore` as in compare()."""
         removed = [self.physical(p) for p in self.removed()]
         gone = Matcher([p.decode("utf-8", "surrogateescape") + "/**" for p in removed])
-        parents = {os.path.dirname(p) for p in removed} | set(RUN_RECORD_PARENTS)
+        edited = {self.physical(p) for p in self.edited}
+        parents = ({os.path.dirname(p) for p in removed + list(edited)}
+                   | set(RUN_RECORD_PARENTS))
         diffs = compare(before, after, exclude=RUN_RECORDS + list(exclude), ignore=ignore)
         mine = ({f"package {p}:" for p in self.packages}
                 | {f"unit {u}:" for u in self.units + self.unit_aliases}
@@ -216,6 +220,8 @@ class Scenario:
                     continue
             elif d.kind == "missing" and gone.match_or_under(d.path):
                 continue
+            elif d.kind == "changed" and d.path in edited:
+                continue  # what it must read is checked by state_problems
             elif d.kind == "changed" and d.field == "mtime" and d.path in parents \
                     and after[d.path].type == "dir":
                 continue
@@ -231,6 +237,13 @@ class Scenario:
         for p in self.kept() + self.conflicts:
             if not r.exists(p):
                 out.append(f"decoy removed: {show(p)}")
+        for p, content in self.edited.items():
+            try:
+                with open(r.host(p), "rb") as f:
+                    if f.read() != content:
+                        out.append(f"not edited as expected: {show(p)}")
+            except OSError as e:
+                out.append(f"edited file unreadable: {show(p)}: {e.strerror}")
         pk = views.dpkg_packages(r.path)
         for p in self.packages:
             if p in pk:
