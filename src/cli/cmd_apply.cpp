@@ -152,7 +152,8 @@ int run_apply(const GlobalOptions& global, const ApplyOptions& options) {
   // With nothing to do and no run to close or tidy, no lock either: a second apply writes nothing
   // at all (DESIGN.md invariant 4), not even the lock's holder line.
   if (state && (!plan.steps.empty() || has_runs_to_close(*state, root, target, *backend))) {
-    lock.emplace(RunLock::acquire(state->dir(), "excise apply on " + root.path()));
+    lock.emplace(
+        RunLock::acquire(state->dir(), "excise apply on " + root.path(), state->host_path()));
     close_interrupted_runs(*state, root, target, *backend, std::cerr);
   }
 

@@ -72,7 +72,8 @@ int run_rollback(const GlobalOptions& global, const RollbackOptions& options) {
   std::optional<RunLock> lock;
   auto take_lock = [&] {
     if (!options.dry_run && !lock)
-      lock.emplace(RunLock::acquire(state->dir(), "excise rollback " + id + " on " + root.path()));
+      lock.emplace(RunLock::acquire(state->dir(), "excise rollback " + id + " on " + root.path(),
+                                    state->host_path()));
   };
   // Nothing to undo still finishes what an earlier run left for later (the state
   // directory's parent times), under the lock.

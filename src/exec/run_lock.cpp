@@ -61,7 +61,8 @@ void write_holder(int fd, const std::string& path, std::string_view line) {
 
 }  // namespace
 
-RunLock RunLock::acquire(const sys::Dir& state_dir, std::string holder_description) {
+RunLock RunLock::acquire(const sys::Dir& state_dir, std::string holder_description,
+                         const std::string& shown_dir) {
   const std::string path = state_file_path(state_dir, kName);
   StateFile file = open_state_file(state_dir, kName, O_RDWR, kWhat);
   int result;
@@ -72,7 +73,8 @@ RunLock RunLock::acquire(const sys::Dir& state_dir, std::string holder_descripti
     if (errno != EWOULDBLOCK) throw system_failure(kWhat, path, "flock", errno);
     throw Error(Failure::locked,
                 fmt::format("another excise run holds the lock of {}: {}; wait for it to finish",
-                            shown(state_dir.path()), read_holder(file.fd.get())));
+                            shown(shown_dir.empty() ? state_dir.path() : shown_dir),
+                            read_holder(file.fd.get())));
   }
   // shown() keeps the line one line whatever bytes the description (a root path) holds.
   std::string line =

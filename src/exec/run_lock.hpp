@@ -19,8 +19,10 @@ class RunLock {
   // started <UTC time>" in it (description e.g. "excise apply on /mnt/image, run
   // 20261127T190000Z-ab12"). Throws Error(locked) "another excise run holds the lock of
   // <state dir>: <holder line>; wait for it to finish" if another run has it, and
-  // Error(system) if the lock file cannot be used.
-  static RunLock acquire(const sys::Dir& state_dir, std::string holder_description);
+  // Error(system) if the lock file cannot be used. `shown_dir` names the state directory
+  // in that message (as the host sees it, under --root); empty: state_dir.path().
+  static RunLock acquire(const sys::Dir& state_dir, std::string holder_description,
+                         const std::string& shown_dir = "");
 
   RunLock(RunLock&&) noexcept = default;
   RunLock& operator=(RunLock&&) = delete;

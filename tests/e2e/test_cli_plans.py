@@ -259,7 +259,7 @@ class Lock(unittest.TestCase):
         with lock_held(w, holder):
             before = w.record()
             message = (f"excise: error: another excise run holds the lock of "
-                       f"{STATE.decode()}: {holder}; wait for it to finish\n")
+                       f"{w.path}{STATE.decode()}: {holder}; wait for it to finish\n")
             for args in (["apply", "--yes", two], ["rollback", "--last", "--yes"],
                          ["rollback", w.run_ids()[0], "--yes"]):
                 with self.subTest(args=args):
