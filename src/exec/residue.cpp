@@ -1,5 +1,7 @@
 #include "exec/residue.hpp"
 
+#include "system/tree.hpp"
+
 #include <string>
 
 #include "exec/run_state.hpp"
@@ -49,6 +51,9 @@ void discard_prepared(const Step& step, std::size_t seq, ExecContext& context) {
 
 void discard_prepared(const RunState& run, ExecContext& context) {
   if (run.preparing) discard_prepared(*run.preparing, run.preparing_seq, context);
+  // A blob being kept when the run was killed (before its rename) left its temporary.
+  if (context.backend.writes() && context.run.blobs().is_open())
+    sys::remove_stale_temps(context.run.blobs(), context.earlier_pids);
 }
 
 }  // namespace excise

@@ -29,6 +29,7 @@ class RunDir {
   const std::string& id() const { return id_; }
   const sys::Dir& dir() const { return dir_; }
   const sys::Dir& quarantine() const { return quarantine_; }
+  const sys::Dir& blobs() const { return blobs_; }
 
   // Keeps `content` as blobs/<sha256>, durably, and returns the digest. A dry run keeps
   // it in memory instead, so that later steps read what earlier ones "kept".

@@ -14,6 +14,7 @@
 #include "excise/bytes.hpp"
 #include "excise/error.hpp"
 #include "kinds/confined.hpp"
+#include "kinds/stale_temps.hpp"
 #include "kinds/tree_preimage.hpp"
 #include "system/backend.hpp"
 #include "system/certificates.hpp"
@@ -149,6 +150,12 @@ void restore_tmp_times(const json& times, ExecContext& context) {
                             {times[1][0], times[1][1]});
 }
 
+std::optional<sys::Dir> bundle_dir(const ExecContext& context) {
+  const auto r = context.root.resolve(kBundle);
+  if (!r) return std::nullopt;
+  return r->parent;
+}
+
 class Rebuild final : public Action {
  public:
   std::string_view name() const override { return "certificate.rebuild"; }
@@ -170,7 +177,18 @@ class Rebuild final : public Action {
     check_bundle(step, context);
   }
 
+  // Killed while rewriting the bundle natively: its temporary is left next to it.
+  void settle(const Step&, const json&, ExecContext& context) const override {
+    if (const auto dir = bundle_dir(context)) drop_stale_temps(*dir, context);
+  }
+
+  bool needs_settling(const Step&, const json&, ExecContext& context) const override {
+    const auto dir = bundle_dir(context);
+    return dir && has_stale_temps(*dir, context);
+  }
+
   void undo(const Step&, const json& undo, ExecContext& context) const override {
+    if (const auto dir = bundle_dir(context)) drop_stale_temps(*dir, context);
     restore_tree_preimage(undo, context);
     // Interrupted while the tool ran: apply did not get to put /tmp's times back.
     if (!undo.contains("after") && undo.contains("tmp_times"))

@@ -23,6 +23,7 @@
 #include "kinds/kernel_module_actions.hpp"
 #include "kinds/kernel_module_detect.hpp"
 #include "kinds/meta_json.hpp"
+#include "kinds/stale_temps.hpp"
 #include "system/backend.hpp"
 #include "system/host_path.hpp"
 #include "system/safe_root.hpp"
@@ -166,6 +167,18 @@ class Depmod final : public Action {
       restore(*it, context);
   }
 
+  // Killed while putting an index file back (a rollback): its temporary is left next to it.
+  void settle(const Step&, const json& undo, ExecContext& context) const override {
+    for (const auto& dir : kept_dirs(undo, context))
+      drop_stale_temps(dir, context);
+  }
+
+  bool needs_settling(const Step&, const json& undo, ExecContext& context) const override {
+    for (const auto& dir : kept_dirs(undo, context))
+      if (has_stale_temps(dir, context)) return true;
+    return false;
+  }
+
  private:
   static void restore(const json& kernel, ExecContext& context) {
     const std::string kver = decode_bytes(kernel.at("kver").get<std::string>());
@@ -182,7 +195,7 @@ class Depmod final : public Action {
     std::set<std::string> others;
     for (const auto& o : kernel.at("others"))
       others.insert(decode_bytes(o.get<std::string>()));
-    bool changed = false;
+    bool changed = drop_stale_temps(dir, context);  // of a rollback killed mid-write
     for (const auto name : kIndexFiles) {
       const std::string n(name);
       const auto now = dir.stat_at(n);
@@ -209,11 +222,32 @@ class Depmod final : public Action {
         }
       }
     }
-    if (changed) {
-      const auto& t = kernel.at("times");
-      context.backend.set_times(dir, ".", {t[0][0], t[0][1]}, {t[1][0], t[1][1]});
+    // Also when nothing else was left to do: a rollback killed after putting the files
+    // back, before this, left the directory's times as those writes made them.
+    const auto& t = kernel.at("times");
+    const sys::Timespec atime{t[0][0], t[0][1]}, mtime{t[1][0], t[1][1]};
+    if (changed || dir.stat().mtime != mtime) {
+      context.backend.set_times(dir, ".", atime, mtime);
       context.changed = true;
     }
+  }
+
+  // The kernel directories whose index was kept, where they still are the same ones.
+  static std::vector<sys::Dir> kept_dirs(const json& undo, const ExecContext& context) {
+    std::vector<sys::Dir> dirs;
+    if (!undo.contains("kernels")) return dirs;
+    for (const auto& kernel : undo.at("kernels")) {
+      try {
+        sys::Dir dir = open_kernel_dir(context, decode_bytes(kernel.at("kver").get<std::string>()));
+        const sys::Stat st = dir.stat();
+        if (st.dev == kernel.at("dev").get<std::uint64_t>() &&
+            st.ino == kernel.at("ino").get<std::uint64_t>())
+          dirs.push_back(std::move(dir));
+      } catch (const Error&) {
+        // gone or replaced: nothing of ours to tidy there
+      }
+    }
+    return dirs;
   }
 
   // Content, mode, owner, mtime and xattrs as kept (atime is not compared: reading moves it).

@@ -11,6 +11,7 @@
 #include "exec/run_store.hpp"
 #include "kinds/line_edit.hpp"
 #include "kinds/meta_json.hpp"
+#include "kinds/stale_temps.hpp"
 #include "system/backend.hpp"
 #include "system/safe_root.hpp"
 
@@ -61,6 +62,16 @@ class RemoveLines final : public Action {
     context.changed = true;
   }
 
+  // Killed while replacing the file: its temporary is left next to it.
+  void settle(const Step& step, const json& undo, ExecContext& context) const override {
+    if (const auto dir = parent_dir(step, undo, context)) drop_stale_temps(*dir, context);
+  }
+
+  bool needs_settling(const Step& step, const json& undo, ExecContext& context) const override {
+    const auto dir = parent_dir(step, undo, context);
+    return dir && has_stale_temps(*dir, context);
+  }
+
   void undo(const Step& step, const json& undo, ExecContext& context) const override {
     if (undo.contains("absent")) return;
     const std::string path = decode_bytes(step.params.at("path").get<std::string>());
@@ -69,6 +80,7 @@ class RemoveLines final : public Action {
     if (!r)
       throw Error(Failure::refused,
                   "cannot put lines back into " + shown(path) + ": its directory is gone");
+    drop_stale_temps(r->parent, context);  // of an apply or rollback killed mid-write
     std::string current;
     if (r->stat) {
       if (!r->stat->is_regular())
@@ -78,19 +90,35 @@ class RemoveLines final : public Action {
     const LineRestore restored = restore_lines(before, removal_of(step, undo, context), current);
     for (const auto& n : restored.notes)
       context.notes.push_back(shown(path) + ": " + n);
-    if (r->stat && restored.text == current) return;
-    sys::FileMeta meta = meta_from_json(undo.at("meta"));
     const bool exact = restored.text == before;
-    if (!exact) meta.atime = meta.mtime = sys::now();
-    context.backend.write_file(r->parent, r->name, restored.text, meta);
-    if (exact) {
-      const auto& t = undo.at("parent_times");
-      context.backend.set_times(r->parent, ".", {t[0][0], t[0][1]}, {t[1][0], t[1][1]});
+    if (!r->stat || restored.text != current) {
+      sys::FileMeta meta = meta_from_json(undo.at("meta"));
+      if (!exact) meta.atime = meta.mtime = sys::now();
+      context.backend.write_file(r->parent, r->name, restored.text, meta);
+      context.changed = true;
     }
-    context.changed = true;
+    // Also when the file is already back: a rollback killed after writing it, before
+    // this, left the directory's times as the write made them.
+    if (exact) restore_parent_times(*r, undo, context);
   }
 
  private:
+  static std::optional<sys::Dir> parent_dir(const Step& step, const json& undo,
+                                            const ExecContext& context) {
+    if (undo.contains("absent")) return std::nullopt;
+    const auto r = context.root.resolve(decode_bytes(step.params.at("path").get<std::string>()));
+    if (!r) return std::nullopt;
+    return r->parent;
+  }
+
+  static void restore_parent_times(const sys::Resolved& r, const json& undo, ExecContext& context) {
+    const auto& t = undo.at("parent_times");
+    const sys::Timespec atime{t[0][0], t[0][1]}, mtime{t[1][0], t[1][1]};
+    if (r.parent.stat().mtime == mtime) return;  // (atime moves with every read)
+    context.backend.set_times(r.parent, ".", atime, mtime);
+    context.changed = true;
+  }
+
   // What apply removes is a pure function of the pre-image and the regex.
   static LineRemoval removal_of(const Step& step, const json& undo, ExecContext& context) {
     const std::regex pattern(step.params.at("match").get<std::string>(), std::regex::ECMAScript);

@@ -43,7 +43,8 @@ LineRemoval remove_matching_lines(std::string_view text, const std::regex& patte
 
 LineRestore restore_lines(std::string_view before, const LineRemoval& removal,
                           std::string_view current) {
-  if (current == removal.text) return {std::string(before), {}};
+  // As apply left it, or as it was before (apply killed before its rename).
+  if (current == removal.text || current == before) return {std::string(before), {}};
   const auto original = split_lines(before);
   auto lines = split_lines(current);
   // A line put back without its '\n' would glue onto the next one.
@@ -66,6 +67,10 @@ LineRestore restore_lines(std::string_view before, const LineRemoval& removal,
     }
     lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(insert_at), line);
     out.notes.push_back("put back a line into a file that changed since apply");
+  }
+  if (out.notes.empty()) {
+    out.text = std::string(current);  // every line is back already: not a byte changes
+    return out;
   }
   for (const auto& l : lines)
     out.text += l;

@@ -2,6 +2,7 @@
 those files stays (owner, mode, xattrs too), and rollback puts them back exactly, or next
 to their old neighbours when the file changed since."""
 import os
+import shutil
 import sys
 import unittest
 
@@ -30,9 +31,15 @@ class Lines(unittest.TestCase):
         require_excise()
         self.tmp = make_temp_dir()
         self.addCleanup(remove_temp_dir, self.tmp)
-        self.root = make_root(os.path.join(self.tmp, "root"))
-        alice = self.root.add_user("alice")
-        r = self.root
+        self.root = self.make_world("root")
+        self.playbook = os.path.join(self.tmp, "acme-lines.toml")
+        with open(self.playbook, "w") as f:
+            f.write(PLAYBOOK)
+        os.chmod(self.playbook, 0o644)
+
+    def make_world(self, name: str):
+        r = make_root(os.path.join(self.tmp, name))
+        alice = r.add_user("alice")
         r.put_file("/etc/ld.so.preload", "/usr/lib/libother.so\n/opt/acme/lib/libacme-hook.so\n"
                    "/usr/lib/libkeep.so", xattrs={"user.note": b"keep me"})
         r.put_file("/etc/crontab", "SHELL=/bin/sh\n17 * * * * root cd / && run-parts --report /etc/cron.hourly\n"
@@ -46,10 +53,7 @@ class Lines(unittest.TestCase):
         for p in ["/etc/ld.so.preload", "/etc/crontab", "/etc/cron.d/acme", "/etc/cron.d/other",
                   "/var/spool/cron/crontabs/alice", "/etc/cron.d", "/var/spool/cron/crontabs", "/etc"]:
             r.set_mtime(p, T)
-        self.playbook = os.path.join(self.tmp, "acme-lines.toml")
-        with open(self.playbook, "w") as f:
-            f.write(PLAYBOOK)
-        os.chmod(self.playbook, 0o644)
+        return r
 
     def excise(self, *args, expect=0):
         r = run_excise(*args)
@@ -87,6 +91,57 @@ class Lines(unittest.TestCase):
         self.assertEqual(self.root.read("/etc/ld.so.preload"),
                          b"/usr/lib/libother.so\n/opt/acme/lib/libacme-hook.so\n/usr/lib/libkeep.so\n/usr/lib/libnew.so\n")
         self.assertIn("put back a line into a file that changed since apply", r.stderr)
+
+    def killed_at(self, syscall: str, n: int, *args) -> Result:
+        """excise ARGS killed at its Nth call of SYSCALL (strace), or run whole when it
+        makes fewer."""
+        argv = ["strace", "-o", os.devnull, "-e", f"trace={syscall}",
+                "-e", f"inject={syscall}:signal=KILL:when={n}", excise_argv()[0], *args]
+        return run(argv)
+
+    def assert_as_before(self, root, before, what):
+        self.assertEqual([str(d) for d in compare(before, record(root.path),
+                                                  exclude=ROLLBACK_RECORDS)], [], what)
+
+    def test_killed_while_replacing_a_file(self):
+        # SAFETY S13/S17 for line edits: killed between writing a file's temporary and
+        # renaming it into place (apply and rollback), or before a rollback puts the
+        # directory's times back: rolling back (again) leaves no temporary and gives back
+        # every byte and time; a killed apply resumed by apply again leaves none either.
+        cases = 0
+        for syscall, phase in (("renameat", "apply"), ("renameat", "resume"),
+                               ("renameat", "rollback"), ("utimensat", "rollback")):
+            for n in range(1, 100):
+                root = self.make_world(f"{phase}-{syscall}-{n}")
+                before = record(root.path)
+                pb = ("--root", root.path, self.playbook)
+                if phase == "rollback":
+                    self.excise("apply", "--yes", *pb)
+                    r = self.killed_at(syscall, n, "rollback", "--root", root.path, "--last",
+                                       "--yes")
+                else:
+                    r = self.killed_at(syscall, n, "apply", "--yes", *pb)
+                if r.code == 0:
+                    shutil.rmtree(root.path)
+                    break  # past the last call
+                self.assertEqual(r.code, -9, str(r))
+                cases += 1
+                what = f"{phase} killed at {syscall} #{n}"
+                if phase == "resume":
+                    self.excise("apply", "--yes", *pb)
+                    self.assertEqual(self.excise("plan", *pb, expect=0).code, 0)
+                    temps = [p for p in record(root.path).entries if b".excise-tmp-" in p]
+                    self.assertEqual(temps, [], what)
+                    runs = self.excise("runs", "--root", root.path, "--format", "json").json()
+                    for run_id in reversed([x["run"] for x in runs["runs"]]):  # newest first
+                        self.excise("rollback", "--root", root.path, run_id, "--yes")
+                else:
+                    self.excise("rollback", "--root", root.path, "--last", "--yes")
+                self.assert_as_before(root, before, what)
+                shutil.rmtree(root.path)
+            else:
+                self.fail(f"{phase}: {syscall} was still being called after 99 kills")
+        self.assertGreater(cases, 8)
 
 
 if __name__ == "__main__":

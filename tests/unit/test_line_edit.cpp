@@ -38,6 +38,20 @@ TEST_CASE("line edit: lines go back next to their old neighbours in a changed fi
         "one\nacme-a\nacme-b\ntwo\nacme-c\nthree\n");
 }
 
+TEST_CASE("line edit: a file whose lines are all there is kept byte for byte") {
+  // Apply killed before its rename left the file as it was: nothing to put back, and a
+  // last line without its newline keeps it that way.
+  const std::string before = "one\nacme-a\ntwo";
+  const auto removal = remove_matching_lines(before, std::regex("acme"));
+  const auto same = restore_lines(before, removal, before);
+  CHECK(same.text == before);
+  CHECK(same.notes.empty());
+  // Every removed line back, and a line added since: still not a byte changes.
+  const auto added = restore_lines(before, removal, "zero\none\nacme-a\ntwo");
+  CHECK(added.text == "zero\none\nacme-a\ntwo");
+  CHECK(added.notes.empty());
+}
+
 TEST_CASE("line edit: very long lines are not matched") {
   const std::string long_line = std::string(kMaxMatchedLine + 1, 'a') + "acme\n";
   const auto removal = remove_matching_lines(long_line, std::regex("acme"));
