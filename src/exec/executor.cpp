@@ -70,6 +70,7 @@ StepResult run_step(const Step& step, std::size_t seq, ExecContext& context, Jou
     throw;
   }
   journal.append({{"type", "begin"}, {"seq", seq}, {"step", step_to_json(step)}, {"undo", undo}});
+  result.begun = true;
   try {
     // Inside the try: an injected EIO here is the step failing as it acts, and must end
     // the run "failed" in the journal like a real one, not escape and leave it unended.
@@ -128,10 +129,18 @@ RunResult apply_plan(const Plan& plan, const std::string& command_line, ExecCont
       break;
     }
   }
-  journal.append({{"type", "end"},
-                  {"status", run.ok ? "applied" : "failed"},
-                  {"error", encode_bytes(run.error)},
-                  {"ended", utc_now()}});
+  json end = {{"type", "end"},
+              {"status", run.ok ? "applied" : "failed"},
+              {"error", encode_bytes(run.error)},
+              {"ended", utc_now()}};
+  // A step that failed in prepare has no "begin": name it, so that what prepare made and
+  // could not drop (the fault that stopped it may have stopped that too) is dropped by
+  // the rollback or the next apply (exec/residue.hpp).
+  if (!run.ok && !run.steps.empty()) {
+    for (const auto& s : run.steps)
+      if (s.status == "failed" && !s.begun) end["failed_in_prepare"] = s.seq;
+  }
+  journal.append(end);
   return run;
 }
 

@@ -20,6 +20,7 @@ struct StepResult {
   std::string message;
   std::vector<std::string> notes;
   bool changed = false;
+  bool begun = false;  // its "begin" record was journaled (prepare succeeded)
 };
 
 struct RunResult {

@@ -93,9 +93,9 @@ std::size_t close_interrupted_runs(StateDir& state, const sys::SafeRoot& root, c
         action->settle(step.step, step.undo, context);
       }
     }
+    discard_prepared(run, context);  // also what a failed prepare could not drop
     if (!was_interrupted) continue;
     FileJournal journal(run_dir.dir(), "journal");
-    discard_prepared(run, context);
     journal.append({{"type", "end"}, {"status", "interrupted"}});
     log << "excise: note: run " << id << " was interrupted at step " << run.steps.size()
         << "; it stays undoable with `excise rollback " << id << "`\n";

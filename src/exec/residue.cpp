@@ -1,12 +1,11 @@
 #include "exec/residue.hpp"
 
-#include "system/tree.hpp"
-
 #include <string>
 
 #include "exec/run_state.hpp"
 #include "exec/run_store.hpp"
 #include "system/backend.hpp"
+#include "system/tree.hpp"
 
 namespace excise {
 namespace {

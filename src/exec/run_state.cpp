@@ -104,6 +104,8 @@ RunState run_state(const std::vector<json>& records) {
       const std::string status = text_of(r, "status");
       state.ended = true;
       state.end_status = status;
+      if (r.contains("failed_in_prepare") && r["failed_in_prepare"].is_number_unsigned())
+        state.failed_in_prepare = r["failed_in_prepare"].get<std::size_t>();
       // "interrupted": a later apply closed a run that had been killed halfway.
       state.phase = status == "applied"       ? RunPhase::applied
                     : status == "interrupted" ? RunPhase::applying
@@ -120,8 +122,9 @@ RunState run_state(const std::vector<json>& records) {
   }
   // Steps are prepared and begun in order, so only the one after the last begun step can
   // have been prepared without a durable "begin".
-  if (state.end_status.empty() || state.end_status == "interrupted") {
-    const std::size_t next = state.steps.empty() ? 1 : state.steps.rbegin()->first + 1;
+  const std::size_t next = state.steps.empty() ? 1 : state.steps.rbegin()->first + 1;
+  if (state.end_status.empty() || state.end_status == "interrupted" ||
+      (state.end_status == "failed" && state.failed_in_prepare == next)) {
     if (planned != nullptr && next <= planned->size()) {
       try {
         state.preparing = step_from_json((*planned)[next - 1], "journal record 1 (plan)");

@@ -53,10 +53,12 @@ struct RunState {
   // and the "rollback-begin" records.
   std::vector<std::int64_t> pids;
   // The step after the last one that began, when the apply stopped without ending (killed,
-  // or its prepare threw): its prepare may have run without its "begin" record becoming
-  // durable, leaving links in the run's quarantine or locks behind (exec/residue.hpp).
+  // or its prepare threw) or ended at that step's failed prepare: its prepare may have run
+  // without its "begin" record, leaving links in the run's quarantine or locks behind
+  // (exec/residue.hpp).
   std::optional<Step> preparing;
   std::size_t preparing_seq = 0;
+  std::size_t failed_in_prepare = 0;  // the step whose prepare failed and ended the run, or 0
 };
 
 // Throws Error(input) when the records do not make sense (a "done" without its "begin"...).

@@ -119,3 +119,24 @@ TEST_CASE("run_state: a begin record without its step is an input error, not a c
   const std::vector<json> records = {journal_header(), json{{"type", "begin"}, {"seq", 1u}}};
   CHECK_THROWS_WITH_AS(run_state(records), "journal record 2: 'begin' without its 'step'", Error);
 }
+
+TEST_CASE("run_state: a run that ended at a failed prepare names that step as prepared") {
+  // Its prepare may have made links it could not drop (the same fault stopped that too):
+  // rollback and the next apply drop them (exec/residue.hpp), as for a killed run.
+  const JournalRead read = parse_journal(seed_journal("applied"));
+  REQUIRE(read.corruption.empty());
+  std::vector<json> records;
+  for (const auto& r : read.records) {
+    if (r.value("type", "") == "begin" && r.value("seq", 0u) == 2u) break;
+    records.push_back(r);
+  }
+  json end = {{"type", "end"}, {"status", "failed"}, {"error", "step 2 failed"}};
+  records.push_back(end);
+  CHECK_FALSE(run_state(records).preparing.has_value());  // failed as it acted: begun
+  records.back()["failed_in_prepare"] = 2u;
+  const RunState failed = run_state(records);
+  REQUIRE(failed.preparing.has_value());
+  CHECK(failed.preparing_seq == 2);
+  records.back()["failed_in_prepare"] = 5u;  // not the step after the last begun one
+  CHECK_FALSE(run_state(records).preparing.has_value());
+}

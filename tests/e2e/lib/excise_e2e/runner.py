@@ -102,7 +102,13 @@ def _stdin(stdin) -> bytes | None:
 
 def run(argv: list[str], *, env: dict[str, str] | None = None, stdin=None,
         timeout: float = 300, cwd: str | None = None) -> Result:
-    """Runs argv (no shell) with a clean environment (LC_ALL=C, fixed PATH, plus env)."""
+    """Runs argv (no shell) with a clean environment (LC_ALL=C, fixed PATH, plus env).
+    Under strace, LeakSanitizer is off: at exit it stops the process's threads with
+    ptrace, which fails in a traced process and aborts a sanitized excise."""
+    if os.path.basename(argv[0]) == "strace":
+        asan = (env or {}).get("ASAN_OPTIONS") or os.environ.get("ASAN_OPTIONS")
+        env = {**(env or {}),
+               "ASAN_OPTIONS": f"{asan}:detect_leaks=0" if asan else "detect_leaks=0"}
     t0 = time.monotonic()
     proc = subprocess.run(argv, input=_stdin(stdin), capture_output=True, env=_env(env),
                           timeout=timeout, cwd=cwd)
