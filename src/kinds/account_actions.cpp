@@ -72,22 +72,31 @@ std::vector<std::string> lock_names(const sys::Dir& etc) {
   return names;
 }
 
-// Releases the lock prepare took, before "done" is journaled: a lock file that cannot be
-// removed (an I/O error) fails the step, instead of being left behind by a run that says
-// it succeeded. The next apply or rollback removes it (its process is then gone).
+// Releases `lock`: a lock file that cannot be removed (an I/O error) fails the step (or
+// its undo), instead of being left behind by a run that says it succeeded; the next apply
+// or rollback removes it (its process is then gone). Other problems (a lock someone else
+// removed) are not ours to fail on: they become notes. `done` says what was done already.
+void release_or_fail(sys::ShadowLock& lock, const std::string& done, const std::string& fix,
+                     ExecContext& context) {
+  std::string failed;
+  for (const auto& p : lock.release()) {
+    if (p.rfind("cannot remove", 0) == 0)
+      failed += " " + p + ";";
+    else
+      context.notes.push_back(p);
+  }
+  if (failed.empty()) return;
+  throw Error(Failure::system,
+              done + " but their locks were not all released:" + failed + " " + fix);
+}
+
+// Releases the lock prepare took, before "done" is journaled.
 void release_held(ExecContext& context) {
   const auto held =
       std::static_pointer_cast<std::pair<sys::Dir, std::shared_ptr<sys::ShadowLock>>>(context.held);
   if (!held || !held->second) return;
-  std::string failed;
-  for (const auto& p : held->second->release()) {
-    if (p.rfind("cannot remove", 0) == 0) failed += " " + p + ";";
-  }
-  if (failed.empty()) return;  // others (a lock someone else removed) are not ours to fail on
-  std::string message =
-      "the account files were edited but their locks were not all released:" + failed;
-  message += " the next excise run on this root removes what is left";
-  throw Error(Failure::system, message);
+  release_or_fail(*held->second, "the account files were edited",
+                  "the next excise run on this root removes what is left", context);
 }
 
 // A run killed inside the lock protocol leaves "<file>.<its pid>" in /etc, and one killed
@@ -203,8 +212,8 @@ class AccountRemoval final : public Action {
       context.changed = true;
     }
     if (lock) {
-      for (const auto& problem : lock->release())
-        context.notes.push_back(problem);
+      release_or_fail(*lock, "the account files were put back",
+                      "running the rollback again removes what is left", context);
     }
     if (undo.value("created_pwd_lock", false) && etc.stat_at(".pwd.lock")) {
       context.backend.remove_file(etc, ".pwd.lock");  // it was not there before apply
