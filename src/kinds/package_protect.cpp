@@ -6,6 +6,7 @@
 #include "exec/run_store.hpp"
 #include "kinds/inode_keeper.hpp"
 #include "kinds/meta_json.hpp"
+#include "kinds/step_keep_dir.hpp"
 #include "system/account_restore.hpp"
 #include "system/accounts.hpp"
 #include "system/backend.hpp"
@@ -20,16 +21,7 @@ using sys::Dir;
 constexpr std::size_t kMaxFileBlob = 16u << 20;
 
 sys::Dir protect_dir(ExecContext& context, bool create) {
-  const Dir& q = context.run.quarantine();
-  const std::string name = std::to_string(context.seq) + ".protect";
-  if (!q.is_open()) return Dir::placeholder(q.child_path(name));
-  if (create && !q.stat_at(name)) {
-    sys::FileMeta meta;
-    meta.mode = 0700;
-    context.backend.make_dir(q, name, meta);
-  }
-  if (!q.stat_at(name)) return Dir::placeholder(q.child_path(name));
-  return q.dir_at(name);
+  return step_keep_dir(context, "protect", create);
 }
 
 std::optional<sys::AccountFile> account_file(const std::string& path) {

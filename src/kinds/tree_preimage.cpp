@@ -11,6 +11,7 @@
 #include "exec/run_store.hpp"
 #include "kinds/inode_keeper.hpp"
 #include "kinds/meta_json.hpp"
+#include "kinds/step_keep_dir.hpp"
 #include "system/backend.hpp"
 #include "system/safe_root.hpp"
 #include "system/tree.hpp"
@@ -23,21 +24,8 @@ using sys::Dir;
 // Larger regular files are told apart by identity, size and mtime only.
 constexpr std::size_t kMaxDigested = 64u << 20;
 
-std::string keep_name(const ExecContext& context) {
-  return std::to_string(context.seq) + ".tree";
-}
-
 Dir keep_dir(ExecContext& context, bool create) {
-  const Dir& q = context.run.quarantine();
-  const std::string name = keep_name(context);
-  if (!q.is_open()) return Dir::placeholder(q.child_path(name));
-  if (create && !q.stat_at(name)) {
-    sys::FileMeta meta;
-    meta.mode = 0700;
-    context.backend.make_dir(q, name, meta);
-  }
-  if (!q.stat_at(name)) return Dir::placeholder(q.child_path(name));
-  return q.dir_at(name);
+  return step_keep_dir(context, "tree", create);
 }
 
 // What tells one version of a non-directory from another.
